@@ -1,0 +1,51 @@
+"""The project's ground: the package installs and imports cheaply, the README's commands exist."""
+
+import pathlib
+import re
+import subprocess
+import sys
+
+import gru_lesson
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def test_package_is_installed_not_path_hacked():
+    # Imported from the repo (editable install), and declared in pyproject.toml.
+    assert pathlib.Path(gru_lesson.__file__).resolve().parent == ROOT / "gru_lesson"
+    assert 'name = "gru_lesson"' in (ROOT / "pyproject.toml").read_text()
+
+
+def test_import_is_cheap_and_lazy():
+    code = ("import sys, time; t = time.perf_counter(); import gru_lesson; "
+            "dt = time.perf_counter() - t; "
+            "heavy = [m for m in ('matplotlib', 'ipywidgets', 'torch', 'tqdm') if m in sys.modules]; "
+            "print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", f"import gru_lesson pulled in {out.stdout.strip()}"
+
+
+def test_lazy_names_resolve_to_real_modules():
+    for name, module in gru_lesson._LAZY.items():
+        assert (ROOT / "gru_lesson" / f"{module}.py").exists(), f"{name}: {module}.py missing"
+
+
+def test_readme_commands_exist_in_makefile():
+    readme = (ROOT / "README.md").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    for target in ("lab", "test"):
+        assert f"make {target}" in readme
+        assert re.search(rf"^{target}:", makefile, re.M), f"Makefile has no '{target}' target"
+    assert "conda env create -f environment.yml" in readme
+
+
+def test_ci_runs_make_test():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in ci
+
+
+def test_requirements_are_lower_bounds_not_pins():
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            assert "==" not in line, f"exact pin in requirements.txt: {line}"
