@@ -1,0 +1,181 @@
+"""The trained GRU as an adder: feed the bits of a and b, LSB first, read the sum's bits.
+
+    params = gl.load_pretrained()
+    gl.add(params, 65535, 1)                       # 65536
+    gl.add_details(params, 6, 3).prob              # the net's probability for each output bit
+    gl.accuracy(params, *gl.held_out_pairs())      # exact-sum rate on the held-out pairs
+
+``add`` feeds max(bit length of a, b) + 1 steps, so the last carry has a step to come out on.
+It works for non-negative ints of any size (the widget and the CLI cap their input at 256 bits).
+
+Two ways to read an output probability y_t as a bit:
+
+    threshold     : bit = 1 if y_t > 0.5 else 0           (strict; the default)
+    matlab_round  : bit = round(y_t), halves AWAY from zero, as the seed's MATLAB round() does
+
+They differ only at y_t = 0.5 exactly. A seed net (no biases, h_0 = 0) outputs exactly 0.5
+on a run of leading (0, 0) input pairs, whatever its weights: round(0.5) = 1 there, so the
+seed's own decoding fails every sum of two even numbers. NumPy's np.round rounds halves to even
+(np.round(0.5) == 0.0) and would hide that; ``matlab_round`` implements MATLAB's rule on purpose.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import sigmoid
+from .data import _as_int_list, _check_int, addition_batch, bits_to_int
+from .gru import GRUCache, forward
+from .params import validate_params
+
+DECODES = ("threshold", "matlab_round")
+
+
+def matlab_round(y):
+    """Round to the nearest integer, halves away from zero (MATLAB's round; np.round differs).
+
+    >>> matlab_round(np.array([0.5, 1.5, 2.5, -0.5, 0.49999999999999994]))
+    array([ 1.,  2.,  3., -1.,  0.])
+    """
+    y = np.asarray(y, dtype=np.float64)
+    whole = np.trunc(y)
+    frac = y - whole                                    # exact in floating point
+    return whole + np.where(np.abs(frac) >= 0.5, np.sign(y), 0.0)
+
+
+def decode_bits(y, decode="threshold"):
+    """Output probabilities -> bits (int64 0/1 array of y's shape) by the chosen rule."""
+    if decode == "threshold":
+        return (np.asarray(y) > 0.5).astype(np.int64)
+    if decode == "matlab_round":
+        return matlab_round(y).astype(np.int64)
+    raise ValueError(f"decode must be one of {', '.join(DECODES)}, got {decode!r}")
+
+
+@dataclass
+class AdditionDetails:
+    """One sum worked by the net, step by step (every per-step array has length T)."""
+
+    a: int
+    b: int
+    answer: int               # the net's sum
+    true_sum: int             # a + b
+    correct: bool
+    T: int                    # steps fed: max(bit length of a, b) + 1
+    a_bits: np.ndarray        # (T,) bits of a, LSB first
+    b_bits: np.ndarray        # (T,) bits of b, LSB first
+    prob: np.ndarray          # (T,) the net's output y_t
+    out_bits: np.ndarray      # (T,) the net's bits (decoded prob)
+    true_bits: np.ndarray     # (T,) bits of a + b
+    carry: np.ndarray         # (T,) the true carry OUT of each bit position
+    x: np.ndarray             # (T, 1, 2) the input sequence fed to the net
+    cache: GRUCache           # the forward pass: cache.z, cache.r, cache.h_tilde, cache.h
+
+    def table(self):
+        """The bit-by-bit working as fixed-width text, LSB (t = 0) at the top."""
+        lines = [f"{'t':>4}  a  b  carry_out  sum  net   y_t", "-" * 38]
+        for t in range(self.T):
+            mark = "" if self.out_bits[t] == self.true_bits[t] else "  <- wrong"
+            lines.append(f"{t:>4}  {self.a_bits[t]}  {self.b_bits[t]}  {self.carry[t]:>9}  "
+                         f"{self.true_bits[t]:>3}  {self.out_bits[t]:>3}  {self.prob[t]:.3f}{mark}")
+        return "\n".join(lines)
+
+
+def add(params, a, b, *, decode="threshold"):
+    """The net's answer to a + b (non-negative ints of any size), as a Python int."""
+    _check_adder(params)
+    a, b = _check_int(a, "a"), _check_int(b, "b")
+    x, _ = addition_batch([a], [b])
+    return bits_to_int(decode_bits(predict(params, x)[:, 0], decode))
+
+
+def predict(params, x):
+    """The net's outputs y of shape (T, N) for 0/1 inputs x of shape (T, N, 2); no cache kept.
+
+    The same sums as ``gl.forward`` (whose y it matches), arranged for speed: the input
+    projection x_t [Wz Wr W] takes only four values, so it is looked up, not multiplied.
+    """
+    T, N, _ = x.shape
+    H = params["Uz"].shape[0]
+    corners = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    table = corners @ np.concatenate([params["Wz"], params["Wr"], params["W"]], axis=1)
+    if "bz" in params:
+        table += np.concatenate([params["bz"], params["br"], params["b"]])
+    code = (x[:, :, 0] + 2 * x[:, :, 1]).astype(np.intp)          # (T, N) in 0..3
+    Uzr = np.concatenate([params["Uz"], params["Ur"]], axis=1)
+    U, bhn = params["U"], params.get("bhn")
+    h = np.zeros((N, H))
+    hs = np.empty((T, N, H))
+    for t in range(T):
+        xW = table[code[t]]                                         # (N, 3H)
+        zr = sigmoid(xW[:, :2 * H] + h @ Uzr)
+        z, r = zr[:, :H], zr[:, H:]
+        if bhn is None:
+            h_tilde = np.tanh(xW[:, 2 * H:] + (r * h) @ U)
+        else:
+            h_tilde = np.tanh(xW[:, 2 * H:] + r * (h @ U + bhn))
+        h = (1.0 - z) * h + z * h_tilde
+        hs[t] = h
+    logits = (hs.reshape(T * N, H) @ params["Wy"]).reshape(T, N)
+    if "by" in params:
+        logits += params["by"][0]
+    return sigmoid(logits)
+
+
+def add_details(params, a, b, *, decode="threshold"):
+    """Work a + b through the net and return every step (see AdditionDetails)."""
+    _check_adder(params)
+    a, b = _check_int(a, "a"), _check_int(b, "b")
+    x, d = addition_batch([a], [b])
+    y, cache = forward(params, x)
+    prob = y[:, 0, 0].copy()
+    out_bits = decode_bits(prob, decode)
+    T = x.shape[0]
+    a_bits = x[:, 0, 0].astype(np.int64)
+    b_bits = x[:, 0, 1].astype(np.int64)
+    true_bits = d[:, 0, 0].astype(np.int64)
+    carry_in = a_bits ^ b_bits ^ true_bits            # the carry INTO each position
+    carry = np.append(carry_in[1:], 0)                # carry out of t = carry into t + 1
+    answer = bits_to_int(out_bits)
+    return AdditionDetails(a=a, b=b, answer=answer, true_sum=a + b, correct=answer == a + b,
+                           T=T, a_bits=a_bits, b_bits=b_bits, prob=prob, out_bits=out_bits,
+                           true_bits=true_bits, carry=carry, x=x, cache=cache)
+
+
+def exact(params, a, b, *, decode="threshold"):
+    """Boolean array: is the net's sum exactly a[i] + b[i]?
+
+    Each pair is judged on its own max(bit length) + 1 steps, as ``add`` feeds it. Pairs are
+    run in batches of similar length; the net is causal, so padding a short pair with (0, 0)
+    steps after its last step does not change its first outputs.
+    """
+    _check_adder(params)
+    a = _as_int_list(a, "a")
+    b = _as_int_list(b, "b")
+    if len(a) != len(b):
+        raise ValueError(f"a has {len(a)} numbers but b has {len(b)}; give one b per a")
+    if not a:
+        raise ValueError("a and b are empty; give at least one pair")
+    steps = np.array([max(p.bit_length(), q.bit_length()) + 1 for p, q in zip(a, b, strict=True)])
+    ok = np.zeros(len(a), dtype=bool)
+    # Buckets of similar length: 1..17, 18..33, 34..65, ... (powers of two plus one).
+    bucket = np.maximum(np.ceil(np.log2(np.maximum(steps - 1, 1))).astype(int), 4)
+    for k in np.unique(bucket):
+        idx = np.flatnonzero(bucket == k)
+        x, d = addition_batch([a[i] for i in idx], [b[i] for i in idx])
+        wrong = decode_bits(predict(params, x), decode) != d[:, :, 0].astype(np.int64)   # (T, n)
+        wrong &= np.arange(x.shape[0])[:, None] < steps[idx][None, :]           # own steps only
+        ok[idx] = ~wrong.any(axis=0)
+    return ok
+
+
+def accuracy(params, a, b, decode="threshold"):
+    """The fraction of pairs whose sum the net gets exactly right, in [0, 1]."""
+    return float(np.mean(exact(params, a, b, decode=decode)))
+
+
+def _check_adder(params):
+    D, _, O = validate_params(params)
+    if D != 2 or O != 1:
+        raise ValueError(f"an adder net has 2 inputs and 1 output, these params have D={D}, "
+                         f"O={O}; use gl.init_params(2, H, 1) or gl.load_pretrained()")
