@@ -1,0 +1,428 @@
+"""The lessons' figures. Every function returns a matplotlib Figure and never shows it.
+
+    from gru_lesson import plots
+    plots.use_lesson_style()                 # big fonts, no version stamp in inline PNGs
+    fig = plots.gate_heatmaps(cache, a_bits=a, b_bits=b)
+    plt.show()
+
+Colour maps are colour-blind safe: ``cividis`` for gates in [0, 1], ``PuOr`` with a symmetric
+range for signed values (h_tilde, h in [-1, 1]). matplotlib is imported here, never by
+``import gru_lesson``.
+"""
+
+import numpy as np
+
+GATE_CMAP = "cividis"        # values in [0, 1]: r, z, y
+SIGNED_CMAP = "PuOr"         # values in [-1, 1]: h_tilde, h (diverging, colour-blind safe)
+LINE_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000")
+
+# name in the cache -> (LaTeX label, colour map, value range)
+GATES = {
+    "r": (r"reset gate $r_t$", GATE_CMAP, (0.0, 1.0)),
+    "z": (r"update gate $z_t$", GATE_CMAP, (0.0, 1.0)),
+    "h_tilde": (r"candidate $\tilde h_t$", SIGNED_CMAP, (-1.0, 1.0)),
+    "h": (r"hidden state $h_t$", SIGNED_CMAP, (-1.0, 1.0)),
+}
+
+LESSON_STYLE = {
+    "font.size": 15, "axes.titlesize": 17, "axes.labelsize": 15, "xtick.labelsize": 13,
+    "ytick.labelsize": 13, "legend.fontsize": 13, "figure.titlesize": 18,
+    "lines.linewidth": 2.5, "image.cmap": GATE_CMAP, "axes.grid": False,
+}
+
+
+def _plt():
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def use_lesson_style():
+    """Projector-size fonts and a colour-blind-safe line cycle; in IPython, inline PNGs without
+    matplotlib's version stamp (so re-executed notebooks do not change with the version)."""
+    import matplotlib as mpl
+    from cycler import cycler
+    mpl.rcParams.update(LESSON_STYLE)
+    mpl.rcParams["axes.prop_cycle"] = cycler(color=LINE_COLORS)
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    ip = get_ipython()
+    if ip is not None:
+        ip.run_line_magic("config", "InlineBackend.print_figure_kwargs = "
+                          "{'bbox_inches': 'tight', 'metadata': {'Software': None}}")
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def _step_labels(T, a_bits=None, b_bits=None):
+    """Tick labels for time steps 1..T, with the input bits a, b under each step if given."""
+    if a_bits is None or b_bits is None:
+        return [str(t) for t in range(1, T + 1)]
+    a_bits, b_bits = np.asarray(a_bits), np.asarray(b_bits)
+    if a_bits.shape != (T,) or b_bits.shape != (T,):
+        raise ValueError(f"a_bits and b_bits must each have one bit per time step ({T}), "
+                         f"got shapes {a_bits.shape} and {b_bits.shape}")
+    steps = range(1, T + 1)
+    return [f"{t}\n{int(a)}\n{int(b)}" for t, a, b in zip(steps, a_bits, b_bits, strict=True)]
+
+
+def _bits_xlabel(with_bits):
+    if with_bits:
+        return "time step t  (under it: bit of a, bit of b; least significant first)"
+    return "time step t"
+
+
+def _sequence(cache, n):
+    N = cache.h.shape[1]
+    if not 0 <= n < N:
+        raise ValueError(f"sequence index n={n} is out of range: the cache holds {N} sequences")
+    return n
+
+
+def _arrow(ax, points, *, head=True, color="black", lw=2.0):
+    """A polyline through points, with an arrowhead on its last segment."""
+    pts = np.asarray(points, dtype=float)
+    if len(pts) > 2:
+        ax.plot(pts[:-1, 0], pts[:-1, 1], color=color, lw=lw, solid_capstyle="round", zorder=1)
+    style = "-|>" if head else "-"
+    ax.annotate("", xy=pts[-1], xytext=pts[-2], zorder=1,
+                arrowprops=dict(arrowstyle=style, color=color, lw=lw, mutation_scale=22,
+                                shrinkA=0, shrinkB=0))
+
+
+# ----------------------------------------------------------------------------- the cell
+
+def cell_diagram():
+    """The GRU cell as the seed computes it: inputs x_t and h_{t-1}, the gates z_t and r_t, the
+    candidate h_tilde_t, the (1 - z) and z paths, and the output h_t (and y_t)."""
+    plt = _plt()
+    from matplotlib.patches import Circle, FancyBboxPatch
+
+    fig, ax = plt.subplots(figsize=(13, 8.5))
+    ax.set_xlim(-0.4, 12.6)
+    ax.set_ylim(-0.3, 8.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(r"The GRU cell:  $h_t = (1 - z_t) \odot h_{t-1} + z_t \odot \tilde h_t$")
+
+    def box(xc, yc, text, what, name, weights, color):
+        ax.add_patch(FancyBboxPatch((xc - 0.8, yc - 0.6), 1.6, 1.2,
+                                    boxstyle="round,pad=0.05", fc=color, ec="black", lw=2,
+                                    zorder=2))
+        ax.text(xc, yc + 0.2, text, ha="center", va="center", fontsize=20, zorder=3)
+        ax.text(xc, yc - 0.33, what, ha="center", va="center", fontsize=12, zorder=3)
+        ax.text(xc + 0.95, yc + 0.15, name, ha="left", va="center", fontsize=17, zorder=3)
+        ax.text(xc + 0.95, yc - 0.35, weights, ha="left", va="center", fontsize=13,
+                color="#444444", zorder=3)
+
+    def node(xc, yc, text):
+        ax.add_patch(Circle((xc, yc), 0.32, fc="white", ec="black", lw=2, zorder=2))
+        ax.text(xc, yc, text, ha="center", va="center", fontsize=18, zorder=3)
+
+    blue, orange, green = "#9ecae1", "#fdd49e", "#c7e9c0"
+    # the memory line along the top: h_{t-1} -> (1 - z) * h_{t-1} -> + -> h_t
+    _arrow(ax, [(0.0, 7.0), (2.68, 7.0)])
+    _arrow(ax, [(3.32, 7.0), (9.18, 7.0)])
+    _arrow(ax, [(9.82, 7.0), (12.3, 7.0)])
+    ax.text(-0.1, 7.35, r"$h_{t-1}$", fontsize=20, ha="left", va="bottom")
+    ax.text(12.3, 7.35, r"$h_t$", fontsize=20, ha="right", va="bottom")
+    node(3.0, 7.0, r"$\odot$")
+    node(9.5, 7.0, "+")
+    ax.text(3.45, 7.45, r"$(1 - z_t) \odot h_{t-1}$", fontsize=15, ha="left", va="bottom")
+    # output y_t
+    _arrow(ax, [(11.4, 7.0), (11.4, 8.2)])
+    ax.text(11.55, 8.05, r"$y_t = \sigma(h_t W_y)$", fontsize=15, ha="left", va="center")
+
+    # the two input buses: h_{t-1} drops down the left edge, x_t comes in from below
+    ax.plot([0.6, 0.6, 7.9], [7.0, 1.9, 1.9], color="black", lw=2, zorder=1)
+    ax.text(0.75, 2.05, r"$h_{t-1}$", fontsize=15, ha="left", va="bottom")
+    ax.plot([1.4, 1.4, 9.5], [-0.2, 1.0, 1.0], color="black", lw=2, zorder=1)
+    ax.text(1.55, -0.15, r"$x_t$", fontsize=20, ha="left", va="bottom")
+
+    # update gate z_t
+    box(3.0, 3.4, r"$\sigma$", "update gate", r"$z_t$", r"$W_z, U_z$", blue)
+    _arrow(ax, [(2.7, 1.9), (2.7, 2.75)])
+    _arrow(ax, [(3.3, 1.0), (3.3, 2.75)])
+    # z_t goes up to 1 - z (then to the memory line) and right to z * h_tilde
+    ax.plot([3.0, 3.0], [4.05, 5.0], color="black", lw=2, zorder=1)
+    _arrow(ax, [(3.0, 5.0), (3.0, 5.58)])
+    node(3.0, 5.9, r"$1-$")
+    _arrow(ax, [(3.0, 6.22), (3.0, 6.68)])
+    _arrow(ax, [(3.0, 5.0), (9.18, 5.0)])
+    ax.text(6.2, 5.1, r"$z_t$", fontsize=17, ha="center", va="bottom")
+
+    # reset gate r_t, and r_t * h_{t-1}
+    box(5.8, 3.4, r"$\sigma$", "reset gate", r"$r_t$", r"$W_r, U_r$", orange)
+    _arrow(ax, [(5.5, 1.9), (5.5, 2.75)])
+    _arrow(ax, [(6.1, 1.0), (6.1, 2.75)])
+    _arrow(ax, [(5.8, 4.05), (5.8, 4.45), (7.9, 4.45), (7.9, 3.72)])
+    node(7.9, 3.4, r"$\odot$")
+    _arrow(ax, [(7.9, 1.9), (7.9, 3.08)])
+    ax.text(8.0, 2.6, r"$r_t \odot h_{t-1}$", fontsize=13, ha="left", va="top")
+
+    # candidate h_tilde_t and z * h_tilde
+    box(9.5, 3.4, r"$\tanh$", "candidate", r"$\tilde h_t$", r"$W, U$", green)
+    _arrow(ax, [(8.22, 3.4), (8.65, 3.4)])
+    _arrow(ax, [(9.5, 1.0), (9.5, 2.75)])
+    _arrow(ax, [(9.5, 4.05), (9.5, 4.68)])
+    node(9.5, 5.0, r"$\odot$")
+    _arrow(ax, [(9.5, 5.32), (9.5, 6.68)])
+    ax.text(9.65, 6.0, r"$z_t \odot \tilde h_t$", fontsize=15, ha="left", va="center")
+    fig.tight_layout()
+    return fig
+
+
+# ----------------------------------------------------------------------------- training
+
+def training_curves(history, *, title="Training", smooth=None):
+    """Loss per step (left) and held-out accuracy at the checkpoints (right) of a train History.
+
+    smooth: also draw a moving average of the loss over this many steps (default: about 1% of
+    the run when there are more than 200 steps; 0 to switch off).
+    """
+    plt = _plt()
+    from matplotlib.ticker import PercentFormatter
+
+    loss = np.asarray(history.loss, dtype=float)
+    if loss.size == 0:
+        raise ValueError("history has no steps to plot; train for at least one step")
+    steps = np.arange(1, loss.size + 1)
+    if smooth is None:
+        smooth = max(loss.size // 100, 2) if loss.size > 200 else 0
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(14, 5))
+    ax_loss.plot(steps, loss, color=LINE_COLORS[0], lw=1.0, alpha=0.45 if smooth else 1.0,
+                 label="loss per step")
+    if smooth:
+        kernel = np.ones(smooth) / smooth
+        avg = np.convolve(loss, kernel, mode="valid")
+        ax_loss.plot(steps[smooth - 1:], avg, color=LINE_COLORS[5], lw=2.5,
+                     label=f"mean of {smooth} steps")
+        ax_loss.legend(loc="upper right")
+    ax_loss.set_yscale("log")
+    ax_loss.set_xlabel("training step")
+    ax_loss.set_ylabel("loss E (log scale)")
+    ax_loss.set_title("Loss")
+
+    names = {"random": "held-out random pairs", "carry": "long carry chains",
+             "threshold": "decoded with y > 0.5", "matlab_round": "decoded with MATLAB round()"}
+    markers = ("o", "s", "^", "D")
+    for k, (key, acc) in enumerate(history.accuracy.items()):
+        ax_acc.plot(history.checkpoints, acc, marker=markers[k % 4], markersize=7,
+                    color=LINE_COLORS[k % len(LINE_COLORS)], label=names.get(key, key))
+    ax_acc.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
+    ax_acc.set_ylim(-0.03, 1.03)
+    ax_acc.set_xlabel("training step")
+    ax_acc.set_ylabel("sums exactly right")
+    ax_acc.set_title("Held-out accuracy")
+    if history.accuracy:
+        ax_acc.legend(loc="lower right")
+    ax_acc.grid(alpha=0.3)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+# ----------------------------------------------------------------------------- inside the net
+
+def gate_heatmaps(cache, *, n=0, a_bits=None, b_bits=None, names=("r", "z", "h_tilde", "h"),
+                  units=None, title=None):
+    """Heatmaps of the gates over time for sequence n of a forward cache.
+
+    One panel per name in ``names`` (from r, z, h_tilde, h): time steps on the x axis (with the
+    input bits under each step when a_bits, b_bits are given), hidden units on the y axis.
+    units: which hidden units to show, in that order (default all).
+    """
+    plt = _plt()
+    unknown = [k for k in names if k not in GATES]
+    if unknown or not names:
+        raise ValueError(f"names must be chosen from {', '.join(GATES)}, got {list(names)}")
+    n = _sequence(cache, n)
+    T, _, H = cache.h.shape
+    units = np.arange(H) if units is None else np.asarray(units, dtype=int)
+    if units.size == 0 or units.min() < 0 or units.max() >= H:
+        raise ValueError(f"units must be indices of hidden units in 0..{H - 1}")
+    labels = _step_labels(T, a_bits, b_bits)
+    with_bits = a_bits is not None and b_bits is not None
+
+    fig, axes = plt.subplots(len(names), 1, figsize=(max(10, 0.55 * T + 4),
+                                                     1.0 + 0.32 * len(units) * len(names)
+                                                     + 0.9 * len(names)),
+                             sharex=True, squeeze=False)
+    for ax, name in zip(axes[:, 0], names, strict=True):
+        label, cmap, (lo, hi) = GATES[name]
+        data = getattr(cache, name)[:, n, :][:, units].T               # (units, T)
+        im = ax.imshow(data, aspect="auto", cmap=cmap, vmin=lo, vmax=hi,
+                       interpolation="nearest",
+                       extent=(0.5, T + 0.5, len(units) - 0.5, -0.5))
+        cbar = fig.colorbar(im, ax=ax, pad=0.01, fraction=0.04)
+        cbar.set_ticks([lo, (lo + hi) / 2, hi])
+        ax.set_title(label, loc="left")
+        ax.set_ylabel("hidden unit")
+        ticks = np.arange(len(units))
+        step = 1 if len(units) <= 16 else int(np.ceil(len(units) / 16))
+        ax.set_yticks(ticks[::step], [str(u) for u in units[::step]])
+    bottom = axes[-1, 0]
+    bottom.set_xticks(np.arange(1, T + 1), labels)
+    bottom.set_xlabel(_bits_xlabel(with_bits))
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def unit_traces(cache, units, *, n=0, name="h", carry=None, a_bits=None, b_bits=None,
+                title=None):
+    """Line plot of chosen hidden units over time (default h_t) for sequence n of a cache, with
+    the true carry drawn as a step line when given (0/1 per time step)."""
+    plt = _plt()
+    if name not in GATES:
+        raise ValueError(f"name must be one of {', '.join(GATES)}, got {name!r}")
+    n = _sequence(cache, n)
+    T, _, H = cache.h.shape
+    units = np.atleast_1d(np.asarray(units, dtype=int))
+    if units.size == 0 or units.min() < 0 or units.max() >= H:
+        raise ValueError(f"units must be indices of hidden units in 0..{H - 1}")
+    steps = np.arange(1, T + 1)
+    values = getattr(cache, name)[:, n, :]
+    fig, ax = plt.subplots(figsize=(max(10, 0.55 * T + 3), 5))
+    if carry is not None:
+        carry = np.asarray(carry, dtype=float)
+        if carry.shape != (T,):
+            raise ValueError(f"carry must have one value per time step ({T}), "
+                             f"got shape {carry.shape}")
+        ax.step(steps, carry, where="mid", color="#777777", lw=6, alpha=0.45,
+                label="true carry out of bit t")
+    for k, u in enumerate(units):
+        ax.plot(steps, values[:, u], marker="o", markersize=6,
+                color=LINE_COLORS[k % len(LINE_COLORS)], label=f"unit {u}")
+    lo, hi = GATES[name][2]
+    ax.set_ylim(lo - 0.08, hi + 0.08)
+    ax.axhline(0.0 if lo < 0 else 0.5, color="black", lw=0.8, ls=":")
+    ax.set_xticks(steps, _step_labels(T, a_bits, b_bits))
+    ax.set_xlabel(_bits_xlabel(a_bits is not None and b_bits is not None))
+    ax.set_ylabel(GATES[name][0])
+    ax.set_title(title or f"{GATES[name][0]} of chosen units over time")
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def output_probabilities(prob, true_bits, *, a_bits=None, b_bits=None, title=None):
+    """The net's output y_t per time step as bars, the true sum bits as markers, and the 0.5
+    line where decoding decides (MATLAB's round(0.5) = 1, the threshold y > 0.5 says 0)."""
+    plt = _plt()
+    prob = np.asarray(prob, dtype=float).reshape(-1)
+    true_bits = np.asarray(true_bits).reshape(-1)
+    if prob.shape != true_bits.shape:
+        raise ValueError(f"prob and true_bits must have the same length, got {prob.size} "
+                         f"and {true_bits.size}")
+    T = prob.size
+    steps = np.arange(1, T + 1)
+    fig, ax = plt.subplots(figsize=(max(10, 0.55 * T + 3), 4.8))
+    ax.bar(steps, prob, color=LINE_COLORS[0], alpha=0.8, label=r"net output $y_t$")
+    ax.plot(steps, true_bits, linestyle="none", marker="D", markersize=10,
+            color=LINE_COLORS[1], markeredgecolor="black", label="true sum bit")
+    ax.axhline(0.5, color="black", lw=1.5, ls="--", label="0.5")
+    ax.set_ylim(0, 1.08)
+    ax.set_xticks(steps, _step_labels(T, a_bits, b_bits))
+    ax.set_xlabel(_bits_xlabel(a_bits is not None and b_bits is not None))
+    ax.set_ylabel(r"$y_t$")
+    ax.set_title(title or "Output bit by bit")
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))
+    fig.tight_layout()
+    return fig
+
+
+def carry_correlations(corr, *, chosen=None, title=None):
+    """Bar chart of each hidden unit's correlation with the true carry (from
+    gl.analysis.carry_correlations); the chosen carry units are highlighted."""
+    plt = _plt()
+    corr = np.asarray(corr, dtype=float).reshape(-1)
+    H = corr.size
+    chosen = set() if chosen is None else {int(u) for u in np.atleast_1d(chosen)}
+    colors = [LINE_COLORS[5] if u in chosen else LINE_COLORS[0] for u in range(H)]
+    fig, ax = plt.subplots(figsize=(max(9, 0.5 * H + 3), 4.8))
+    ax.bar(np.arange(H), corr, color=colors)
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_xticks(np.arange(H))
+    ax.set_xlabel("hidden unit")
+    ax.set_ylabel(r"correlation of $h_t$ with carry")
+    ax.set_title(title or "Which hidden units track the carry?"
+                 + ("  (highlighted: chosen)" if chosen else ""))
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+# ----------------------------------------------------------------------------- products
+
+def _grid(ax, M, x0, y0, *, label, colors=None, fmt="{:g}"):
+    """Draw matrix M as a grid of numbered cells with its top-left corner at (x0, y0)."""
+    from matplotlib.patches import Rectangle
+    M = np.atleast_2d(M)
+    rows, cols = M.shape
+    for i in range(rows):
+        for j in range(cols):
+            fc = "white" if colors is None else colors[i][j]
+            ax.add_patch(Rectangle((x0 + j, y0 - i - 1), 1, 1, fc=fc, ec="black", lw=1.5))
+            ax.text(x0 + j + 0.5, y0 - i - 0.5, fmt.format(M[i, j]), ha="center",
+                    va="center", fontsize=16)
+    ax.text(x0 + cols / 2, y0 + 0.35, label, ha="center", va="bottom", fontsize=16)
+    return x0 + cols
+
+
+def hadamard_vs_matmul(a, b, x, W):
+    """Two panels: the Hadamard product a ⊙ b (same shapes, entry by entry, colour-paired) and
+    the matrix product x W (row times column), each drawn as grids of numbers."""
+    plt = _plt()
+    a, b = np.atleast_2d(np.asarray(a, float)), np.atleast_2d(np.asarray(b, float))
+    x, W = np.atleast_2d(np.asarray(x, float)), np.atleast_2d(np.asarray(W, float))
+    if a.shape != b.shape:
+        raise ValueError(f"a ⊙ b needs equal shapes, got {a.shape} and {b.shape}")
+    if x.shape[1] != W.shape[0]:
+        raise ValueError(f"x W needs x's columns = W's rows, got {x.shape} and {W.shape}")
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(15, 4.6),
+                                   gridspec_kw={"width_ratios": [3 * a.shape[1] + 3,
+                                                                 x.shape[1] + 2 * W.shape[1]
+                                                                 + 3]})
+    pair = ["#fdd49e", "#c7e9c0", "#9ecae1", "#dadaeb", "#fcbba1", "#d9d9d9"]
+    cols = [[pair[j % len(pair)] for j in range(a.shape[1])] for _ in range(a.shape[0])]
+    x0 = _grid(ax1, a, 0, 0, label="$a$", colors=cols)
+    ax1.text(x0 + 0.5, -a.shape[0] / 2, r"$\odot$", ha="center", va="center", fontsize=24)
+    x0 = _grid(ax1, b, x0 + 1, 0, label="$b$", colors=cols)
+    ax1.text(x0 + 0.5, -a.shape[0] / 2, "=", ha="center", va="center", fontsize=24)
+    x0 = _grid(ax1, a * b, x0 + 1, 0, label=r"$a \odot b$", colors=cols)
+    ax1.set_xlim(-0.3, x0 + 0.3)
+    ax1.set_ylim(-a.shape[0] - 1.0, 1.2)
+    ax1.text(0, -a.shape[0] - 0.5, "same shapes in and out; no sums",
+             ha="left", va="center", fontsize=14, color="#444444")
+    ax1.set_title(r"Hadamard product $a \odot b$: entry by entry" + f"\n{a.shape} ⊙ {b.shape}"
+                  f" → {a.shape}")
+    # matrix product: highlight row 0 of x and column 0 of W, and the entry they make
+    hl = "#fdd49e"
+    xc = [[hl if i == 0 else "white" for _ in range(x.shape[1])] for i in range(x.shape[0])]
+    Wc = [[hl if j == 0 else "white" for j in range(W.shape[1])] for _ in range(W.shape[0])]
+    P = x @ W
+    Pc = [[hl if (i, j) == (0, 0) else "white" for j in range(P.shape[1])]
+          for i in range(P.shape[0])]
+    x0 = _grid(ax2, x, 0, 0, label="$x$", colors=xc)
+    ax2.text(x0 + 0.5, -W.shape[0] / 2, r"$\cdot$", ha="center", va="center", fontsize=30)
+    x0 = _grid(ax2, W, x0 + 1, 0, label="$W$", colors=Wc)
+    ax2.text(x0 + 0.5, -W.shape[0] / 2, "=", ha="center", va="center", fontsize=24)
+    x0 = _grid(ax2, P, x0 + 1, 0, label="$x W$", colors=Pc)
+    ax2.set_xlim(-0.3, x0 + 0.3)
+    rows = max(W.shape[0], x.shape[0])
+    ax2.set_ylim(-rows - 1.0, 1.2)
+    terms = " + ".join(f"{x[0, k]:g}·{W[k, 0]:g}" for k in range(x.shape[1]))
+    ax2.text(0, -rows - 0.5, f"first entry: {terms} = {P[0, 0]:g}",
+             ha="left", va="center", fontsize=14, color="#444444")
+    ax2.set_title(r"Matrix product $x W$: row times column" + f"\n{x.shape} · {W.shape}"
+                  f" → {P.shape}")
+    for ax in (ax1, ax2):
+        ax.set_aspect("equal")
+        ax.axis("off")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,183 @@
+"""plots: each figure says what it shows (titles, labels) and shows exactly the data given."""
+
+from dataclasses import dataclass, field
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+import gru_lesson as gl  # noqa: E402
+from gru_lesson import plots  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def cache():
+    p = gl.init_params(2, 5, 1, rng=0)
+    x = np.random.default_rng(1).integers(0, 2, size=(7, 3, 2)).astype(float)
+    return gl.forward(p, x)[1]
+
+
+@dataclass
+class FakeHistory:           # the fields of train.History the plot reads
+    loss: list = field(default_factory=list)
+    checkpoints: list = field(default_factory=list)
+    accuracy: dict = field(default_factory=dict)
+
+
+def texts(fig):
+    return [t.get_text() for ax in fig.axes for t in ax.texts]
+
+
+def test_no_plot_function_calls_show(monkeypatch, cache):
+    monkeypatch.setattr(plt, "show", lambda *a, **k: pytest.fail("plots called plt.show()"))
+    history = FakeHistory(loss=[1.0, 0.5], checkpoints=[2], accuracy={"random": [0.5]})
+    figs = [plots.cell_diagram(), plots.training_curves(history), plots.gate_heatmaps(cache),
+            plots.unit_traces(cache, [0]), plots.output_probabilities([0.2], [0]),
+            plots.carry_correlations([0.5, -0.2]),
+            plots.hadamard_vs_matmul([1, 2], [3, 4], [[1, 2]], [[1, 0], [0, 1]])]
+    assert all(isinstance(f, matplotlib.figure.Figure) for f in figs)
+
+
+def test_cell_diagram_names_every_quantity():
+    fig = plots.cell_diagram()
+    assert isinstance(fig, matplotlib.figure.Figure)
+    ax = fig.axes[0]
+    assert "GRU cell" in ax.get_title()
+    labels = " ".join(texts(fig))
+    for name in (r"$x_t$", r"$h_{t-1}$", r"$h_t$", r"$z_t$", r"$r_t$", r"$\tilde h_t$",
+                 r"$W_z, U_z$", r"$W_r, U_r$", r"$W, U$", r"$1-$", r"$\odot$",
+                 r"$(1 - z_t) \odot h_{t-1}$", r"$z_t \odot \tilde h_t$",
+                 r"$y_t = \sigma(h_t W_y)$", "update gate", "reset gate", "candidate"):
+        assert name in labels, name
+
+
+def test_gate_heatmaps_show_the_cache(cache):
+    a_bits, b_bits = cache.x[:, 1, 0], cache.x[:, 1, 1]
+    fig = plots.gate_heatmaps(cache, n=1, a_bits=a_bits, b_bits=b_bits, title="my sum")
+    axes = [ax for ax in fig.axes if ax.images]
+    assert len(axes) == 4
+    assert fig._suptitle.get_text() == "my sum"
+    for ax, name in zip(axes, ("r", "z", "h_tilde", "h"), strict=True):
+        np.testing.assert_array_equal(ax.images[0].get_array(), getattr(cache, name)[:, 1, :].T)
+        assert ax.get_ylabel() == "hidden unit"
+        assert plots.GATES[name][0] == ax.get_title(loc="left")
+    assert axes[0].images[0].get_cmap().name == "cividis"
+    assert axes[2].images[0].get_cmap().name == "PuOr"
+    assert axes[2].images[0].get_clim() == (-1.0, 1.0)           # symmetric: 0 is the middle
+    assert "bit of a" in axes[-1].get_xlabel()
+    ticks = [t.get_text() for t in axes[-1].get_xticklabels()]
+    assert ticks[0] == f"1\n{int(a_bits[0])}\n{int(b_bits[0])}"
+    assert len(ticks) == 7
+    assert len(fig.axes) == 8                                     # 4 panels + 4 colourbars
+
+
+def test_gate_heatmaps_subset_of_units_and_names(cache):
+    fig = plots.gate_heatmaps(cache, names=("z",), units=[4, 0])
+    ax = fig.axes[0]
+    np.testing.assert_array_equal(ax.images[0].get_array(), cache.z[:, 0, [4, 0]].T)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["4", "0"]
+    assert ax.get_xlabel() == "time step t"
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"n": 3}, "out of range"), ({"names": ("q",)}, "names must be"),
+    ({"units": [5]}, "units must be"), ({"a_bits": [0, 1], "b_bits": [1, 0]}, "one bit per"),
+])
+def test_gate_heatmaps_bad_input(cache, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        plots.gate_heatmaps(cache, **kwargs)
+
+
+def test_unit_traces_plot_the_units_and_the_carry(cache):
+    carry = np.array([0, 1, 1, 0, 0, 1, 0])
+    fig = plots.unit_traces(cache, [2, 0], n=2, carry=carry)
+    ax = fig.axes[0]
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    np.testing.assert_array_equal(lines["unit 2"].get_ydata(), cache.h[:, 2, 2])
+    np.testing.assert_array_equal(lines["unit 0"].get_ydata(), cache.h[:, 2, 0])
+    np.testing.assert_array_equal(lines["unit 0"].get_xdata(), np.arange(1, 8))
+    np.testing.assert_array_equal(lines["true carry out of bit t"].get_ydata(), carry)
+    assert ax.get_ylabel() == plots.GATES["h"][0]
+    assert ax.get_xlabel() == "time step t"
+    assert ax.get_title()
+    fig = plots.unit_traces(cache, 1, name="z")
+    np.testing.assert_array_equal(fig.axes[0].get_lines()[0].get_ydata(), cache.z[:, 0, 1])
+    with pytest.raises(ValueError, match="one value per time step"):
+        plots.unit_traces(cache, [0], carry=[0, 1])
+
+
+def test_training_curves_plot_the_history():
+    rng = np.random.default_rng(0)
+    h = FakeHistory(loss=list(rng.uniform(0.1, 2, 400)), checkpoints=[100, 200, 300, 400],
+                    accuracy={"random": [0.1, 0.5, 0.9, 1.0], "carry": [0.0, 0.2, 0.6, 1.0]})
+    fig = plots.training_curves(h, title="run 1")
+    ax_loss, ax_acc = fig.axes
+    assert fig._suptitle.get_text() == "run 1"
+    np.testing.assert_array_equal(ax_loss.get_lines()[0].get_ydata(), h.loss)
+    np.testing.assert_array_equal(ax_loss.get_lines()[0].get_xdata(), np.arange(1, 401))
+    smooth = ax_loss.get_lines()[1].get_ydata()
+    np.testing.assert_allclose(smooth[0], np.mean(h.loss[:4]))
+    assert ax_loss.get_xlabel() == "training step" and "loss" in ax_loss.get_ylabel()
+    acc = {ln.get_label(): ln for ln in ax_acc.get_lines()}
+    np.testing.assert_array_equal(acc["held-out random pairs"].get_ydata(), h.accuracy["random"])
+    np.testing.assert_array_equal(acc["long carry chains"].get_xdata(), h.checkpoints)
+    assert ax_acc.get_ylabel() == "sums exactly right" and ax_acc.get_title()
+    with pytest.raises(ValueError, match="no steps"):
+        plots.training_curves(FakeHistory())
+
+
+def test_output_probabilities():
+    prob = np.array([0.9, 0.1, 0.5, 0.5])
+    bits = np.array([1, 0, 0, 0])
+    fig = plots.output_probabilities(prob, bits, a_bits=[1, 0, 0, 0], b_bits=[0, 0, 0, 0])
+    ax = fig.axes[0]
+    np.testing.assert_array_equal([p.get_height() for p in ax.patches], prob)
+    marks = [ln for ln in ax.get_lines() if ln.get_label() == "true sum bit"][0]
+    np.testing.assert_array_equal(marks.get_ydata(), bits)
+    assert ax.get_ylabel() == r"$y_t$" and ax.get_title()
+    with pytest.raises(ValueError, match="same length"):
+        plots.output_probabilities(prob, bits[:3])
+
+
+def test_carry_correlations_bars():
+    corr = np.array([0.1, -0.95, 0.3])
+    fig = plots.carry_correlations(corr, chosen=[1])
+    ax = fig.axes[0]
+    np.testing.assert_array_equal([p.get_height() for p in ax.patches], corr)
+    assert ax.patches[1].get_facecolor() != ax.patches[0].get_facecolor()
+    assert ax.get_xlabel() == "hidden unit" and "carry" in ax.get_ylabel()
+
+
+def test_hadamard_vs_matmul_shows_the_products():
+    a, b = np.array([[1.0, 2, 3]]), np.array([[4.0, 0.5, -1]])
+    x, W = np.array([[1.0, 2]]), np.array([[1.0, 0, -1], [2, 1, 0.5]])
+    fig = plots.hadamard_vs_matmul(a, b, x, W)
+    ax1, ax2 = fig.axes
+    assert "Hadamard" in ax1.get_title() and "Matrix product" in ax2.get_title()
+    t1 = [t.get_text() for t in ax1.texts]
+    for v in (a * b).ravel():
+        assert f"{v:g}" in t1
+    t2 = [t.get_text() for t in ax2.texts]
+    for v in (x @ W).ravel():
+        assert f"{v:g}" in t2
+    assert "first entry: 1·1 + 2·2 = 5" in t2
+    with pytest.raises(ValueError, match="equal shapes"):
+        plots.hadamard_vs_matmul([1, 2], [1, 2, 3], x, W)
+    with pytest.raises(ValueError, match="columns"):
+        plots.hadamard_vs_matmul(a, b, [[1, 2, 3]], W)
+
+
+def test_lesson_style_sets_big_fonts():
+    plots.use_lesson_style()
+    assert matplotlib.rcParams["font.size"] >= 14
+    assert matplotlib.rcParams["image.cmap"] == "cividis"
+    matplotlib.rcdefaults()
