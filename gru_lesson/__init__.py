@@ -14,6 +14,11 @@ from .gru import GRUCache, backward, backward_from_logits, forward
 from .losses import loss_and_grads
 from .params import init_params, validate_params
 
+# `train` is both a module (train.py) and its main function. Importing the submodule binds the
+# module as `gru_lesson.train`, hiding the lazy function, so both functions are bound eagerly
+# (cheap: train.py needs only NumPy).
+from .train import train, train_seed  # noqa: E402, F401
+
 __version__ = "0.1.0"
 
 # name -> module; loaded on first use so `import gru_lesson` stays fast.

@@ -149,24 +149,45 @@ def exact(params, a, b, *, decode="threshold"):
     run in batches of similar length; the net is causal, so padding a short pair with (0, 0)
     steps after its last step does not change its first outputs.
     """
-    _check_adder(params)
-    a = _as_int_list(a, "a")
-    b = _as_int_list(b, "b")
-    if len(a) != len(b):
-        raise ValueError(f"a has {len(a)} numbers but b has {len(b)}; give one b per a")
-    if not a:
-        raise ValueError("a and b are empty; give at least one pair")
-    steps = np.array([max(p.bit_length(), q.bit_length()) + 1 for p, q in zip(a, b, strict=True)])
-    ok = np.zeros(len(a), dtype=bool)
-    # Buckets of similar length: 1..17, 18..33, 34..65, ... (powers of two plus one).
-    bucket = np.maximum(np.ceil(np.log2(np.maximum(steps - 1, 1))).astype(int), 4)
-    for k in np.unique(bucket):
-        idx = np.flatnonzero(bucket == k)
-        x, d = addition_batch([a[i] for i in idx], [b[i] for i in idx])
-        wrong = decode_bits(predict(params, x), decode) != d[:, :, 0].astype(np.int64)   # (T, n)
-        wrong &= np.arange(x.shape[0])[:, None] < steps[idx][None, :]           # own steps only
-        ok[idx] = ~wrong.any(axis=0)
-    return ok
+    return PairScorer(a, b).exact(params, (decode,))[decode]
+
+
+class PairScorer:
+    """A fixed set of pairs, encoded once, scored against many nets (training checkpoints)."""
+
+    def __init__(self, a, b):
+        a = _as_int_list(a, "a")
+        b = _as_int_list(b, "b")
+        if len(a) != len(b):
+            raise ValueError(f"a has {len(a)} numbers but b has {len(b)}; give one b per a")
+        if not a:
+            raise ValueError("a and b are empty; give at least one pair")
+        self.size = len(a)
+        steps = np.array([max(p.bit_length(), q.bit_length()) + 1
+                          for p, q in zip(a, b, strict=True)])
+        # Buckets of similar length: 1..17, 18..33, 34..65, ... steps.
+        bucket = np.maximum(np.ceil(np.log2(np.maximum(steps - 1, 1))).astype(int), 4)
+        self.buckets = []
+        for k in np.unique(bucket):
+            idx = np.flatnonzero(bucket == k)
+            x, d = addition_batch([a[i] for i in idx], [b[i] for i in idx])
+            own = np.arange(x.shape[0])[:, None] < steps[idx][None, :]      # (T, n)
+            self.buckets.append((idx, x, d[:, :, 0].astype(np.int64), own))
+
+    def exact(self, params, decodes=("threshold",)):
+        """{decode: boolean array of exact sums} for each decoding rule, from one forward pass."""
+        _check_adder(params)
+        ok = {dec: np.zeros(self.size, dtype=bool) for dec in decodes}
+        for idx, x, d, own in self.buckets:
+            y = predict(params, x)
+            for dec in decodes:
+                wrong = (decode_bits(y, dec) != d) & own
+                ok[dec][idx] = ~wrong.any(axis=0)
+        return ok
+
+    def accuracy(self, params, decodes=("threshold",)):
+        """{decode: exact-sum rate in [0, 1]}."""
+        return {dec: float(np.mean(v)) for dec, v in self.exact(params, decodes).items()}
 
 
 def accuracy(params, a, b, decode="threshold"):
