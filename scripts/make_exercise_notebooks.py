@@ -1,0 +1,514 @@
+"""Write notebooks/08_exercises.ipynb and 08_exercises_solutions.ipynb from ONE source.
+
+Both notebooks share every cell except the exercise cells: the exercises notebook gets the
+stub (docstring + ``raise NotImplementedError``), the solutions notebook the worked solution.
+Generating both from this file means they cannot drift apart. Stub cells are tagged
+"exercise" and solution cells "solution" (cell metadata), so a teacher can also strip or
+swap them with any tag-aware tool.
+
+    .venv/bin/python scripts/make_exercise_notebooks.py            # write both notebooks
+    .venv/bin/python scripts/make_exercise_notebooks.py --execute  # ... and run them in place
+"""
+
+import argparse
+import pathlib
+import subprocess
+import sys
+
+import nbformat
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+EXERCISES = ROOT / "notebooks" / "08_exercises.ipynb"
+SOLUTIONS = ROOT / "notebooks" / "08_exercises_solutions.ipynb"
+
+
+def md(text):
+    return ("md", text.strip("\n"))
+
+
+def code(text):
+    return ("code", text.strip("\n"))
+
+
+def exercise(stub, solution):
+    """A cell that is the stub in the exercises notebook and the solution in the other."""
+    return ("exercise", stub.strip("\n"), solution.strip("\n"))
+
+
+CELLS = [
+    md(r"""
+# 08 · Exercises: write the GRU yourself, with feedback that names your mistake
+
+You have read the GRU's equations (notebook 01) and its backward pass (notebook 02). Now you
+write them. After each exercise, a **check cell** runs your function on fixed test cases and
+compares it with the package's engine. It does not just say "wrong": it recognises the common
+mistakes (a missing path in $\delta h_{t-1}$, a transposed $U$, $\sigma'$ taken from the
+input, $z$ and $1-z$ swapped, gradients overwritten instead of summed, $h_0$ forgotten at the
+first step, ...) and tells you which one you made, with a hint.
+
+**Learning goals.** After these exercises you can
+
+1. write a numerically safe sigmoid and take its derivative from its *output*;
+2. write one GRU step forward, exactly as the equations say;
+3. write one step backward: $\delta z_t$, $\delta_t$, $\delta r_t$ and $\delta h_{t-1}$;
+4. write backpropagation through time over $T$ steps, including the first step's $h_0$;
+5. train **your own** engine to add 16-bit numbers, 100% exact on 1,000 held-out pairs.
+
+**Prerequisites.** Notebooks 01 (forward pass) and 02 (backprop through time); NumPy arrays and
+`@`. Shapes: $T$ steps, $N$ sequences, $D$ inputs, $H$ hidden units, $O$ outputs. Rows are
+vectors, as in the seed: $x_t$ is $(N, D)$ and we write $x_t W_z$.
+
+**How to work.** Replace each `raise NotImplementedError` with your code, then run the check
+cell below it. A check prints one of: ✅ *Correct*, ❌ *what is wrong* plus a *hint*, or
+⏳ *not attempted yet*. Run the cells in order; later exercises use your earlier functions.
+"""),
+    code(r"""
+# setup: NumPy, the package, and the checkers
+import numpy as np
+
+import gru_lesson as gl
+from gru_lesson import exercises as ex
+from gru_lesson.exercises import StepCache
+"""),
+    md(r"""
+## Exercise 1a · The sigmoid
+
+$$\sigma(x) = \frac{1}{1 + e^{-x}}$$
+
+The obvious `1 / (1 + np.exp(-x))` gives the right numbers, but for $x = -1000$ it computes
+$e^{1000}$, which overflows: NumPy prints a `RuntimeWarning`. Write a sigmoid that is exact
+**and silent** for any finite $x$. (Two routes: only ever exponentiate $-|x|$, or use
+$\sigma(x) = \tfrac12 \tanh(x/2) + \tfrac12$.)
+"""),
+    exercise(r'''
+# Exercise 1a: your sigmoid
+def sigmoid(x):
+    """sigma(x) = 1 / (1 + e^-x), element-wise on an array x of any shape.
+
+    Must stay exact and silent (no RuntimeWarning) for large |x|, e.g. x = -1000.
+    """
+    raise NotImplementedError
+''', r'''
+# Exercise 1a: your sigmoid (solution)
+def sigmoid(x):
+    """sigma(x) = 1 / (1 + e^-x), element-wise on an array x of any shape.
+
+    Must stay exact and silent (no RuntimeWarning) for large |x|, e.g. x = -1000.
+    """
+    e = np.exp(-np.abs(x))                      # in (0, 1]: never overflows
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+'''),
+    code(r"""
+# NBVAL_CHECK_OUTPUT
+# check exercise 1a
+result = ex.check_sigmoid(sigmoid)
+"""),
+    md(r"""
+## Exercise 1b · The sigmoid's derivative, from its output
+
+With $f = \sigma(x)$,
+
+$$\sigma'(x) = \frac{e^{-x}}{(1 + e^{-x})^2} = f\,(1 - f).$$
+
+The backward pass never needs $x$: it only keeps the outputs $z$, $r$, $y$ and computes
+$z \odot (1 - z)$. Write the derivative **as a function of the output** `f`.
+"""),
+    exercise(r'''
+# Exercise 1b: the derivative from the output
+def dsigmoid_from_output(f):
+    """sigma'(x) written with the output f = sigma(x); f is an array of values in [0, 1]."""
+    raise NotImplementedError
+''', r'''
+# Exercise 1b: the derivative from the output (solution)
+def dsigmoid_from_output(f):
+    """sigma'(x) written with the output f = sigma(x); f is an array of values in [0, 1]."""
+    return f * (1.0 - f)
+'''),
+    code(r"""
+# NBVAL_CHECK_OUTPUT
+# check exercise 1b
+result = ex.check_sigmoid_derivative(dsigmoid_from_output)
+"""),
+    md(r"""
+## Exercise 2 · One GRU step forward
+
+For $N$ sequences at once ($\odot$ is the element-wise product):
+
+$$
+\begin{aligned}
+z_t &= \sigma(x_t W_z + h_{t-1} U_z + b_z) && \text{update gate}\\
+r_t &= \sigma(x_t W_r + h_{t-1} U_r + b_r) && \text{reset gate}\\
+\tilde h_t &= \tanh\big(x_t W + (r_t \odot h_{t-1})\, U + b\big) && \text{candidate}\\
+h_t &= (1 - z_t) \odot h_{t-1} + z_t \odot \tilde h_t
+\end{aligned}
+$$
+
+| maths | $W_z, W_r, W$ | $U_z, U_r, U$ | $b_z, b_r, b$ | $h_{t-1}$ | $\tilde h_t$ |
+|---|---|---|---|---|---|
+| code | `Wz, Wr, W` $(D, H)$ | `Uz, Ur, U` $(H, H)$ | `bz, br, b` $(H,)$ | `h_prev` | `h_tilde` |
+
+Return $h_t$ and a `StepCache` holding what the backward pass will need. The check uses
+$D \ne H$, non-zero biases and a non-zero $h_{t-1}$, so a transposed weight or a forgotten
+bias cannot hide.
+"""),
+    exercise(r'''
+# Exercise 2: one step forward
+def gru_step_forward(x_t, h_prev, params):
+    """One GRU step for N sequences at once.
+
+    x_t    : (N, D) the inputs at step t
+    h_prev : (N, H) the hidden state h_{t-1}
+    params : dict from gl.init_params(D, H, O): Wz, Wr, W (D, H); Uz, Ur, U (H, H);
+             bz, br, b (H,). (Wy and by are for the output; not used here.)
+    Returns h (N, H) and StepCache(x=x_t, h_prev=h_prev, z=z, r=r, h_tilde=h_tilde, h=h).
+    """
+    raise NotImplementedError
+''', r'''
+# Exercise 2: one step forward (solution)
+def gru_step_forward(x_t, h_prev, params):
+    """One GRU step for N sequences at once.
+
+    x_t    : (N, D) the inputs at step t
+    h_prev : (N, H) the hidden state h_{t-1}
+    params : dict from gl.init_params(D, H, O): Wz, Wr, W (D, H); Uz, Ur, U (H, H);
+             bz, br, b (H,). (Wy and by are for the output; not used here.)
+    Returns h (N, H) and StepCache(x=x_t, h_prev=h_prev, z=z, r=r, h_tilde=h_tilde, h=h).
+    """
+    z = sigmoid(x_t @ params["Wz"] + h_prev @ params["Uz"] + params["bz"])
+    r = sigmoid(x_t @ params["Wr"] + h_prev @ params["Ur"] + params["br"])
+    h_tilde = np.tanh(x_t @ params["W"] + (r * h_prev) @ params["U"] + params["b"])
+    h = (1.0 - z) * h_prev + z * h_tilde
+    return h, StepCache(x=x_t, h_prev=h_prev, z=z, r=r, h_tilde=h_tilde, h=h)
+'''),
+    code(r"""
+# NBVAL_CHECK_OUTPUT
+# check exercise 2
+result = ex.check_step_forward(gru_step_forward)
+"""),
+    md(r"""
+## Exercise 3 · One GRU step backward
+
+You are given $\delta h_t = \partial E / \partial h_t$ (everything that reaches $h_t$) and the
+step's cache. The $\delta$'s are gradients with respect to the **pre-activations** (what goes
+into $\sigma$ or $\tanh$), and local derivatives come from the saved outputs:
+
+$$
+\begin{aligned}
+\delta z_t &= \delta h_t \odot (\tilde h_t - h_{t-1}) \odot z_t \odot (1 - z_t)\\
+\delta_t &= \delta h_t \odot z_t \odot (1 - \tilde h_t^2)
+  && \text{(the candidate's } \delta\text{)}\\
+\delta r_t &= h_{t-1} \odot (\delta_t\, U^\top) \odot r_t \odot (1 - r_t)
+\end{aligned}
+$$
+
+Then $\delta h_{t-1}$, the gradient the step sends back in time. $h_{t-1}$ reaches $h_t$ along
+**four paths**: directly (weighted by $1 - z_t$), through the update gate's pre-activation
+(via $U_z$), through the reset gate's (via $U_r$), and through the candidate, where it is
+multiplied by $r_t$ before $U$. Add one term per path.
+
+<details><summary>Stuck? The full equation</summary>
+
+$$\delta h_{t-1} = \delta h_t \odot (1 - z_t) + \delta z_t\, U_z^\top + \delta r_t\, U_r^\top
++ (\delta_t\, U^\top) \odot r_t$$
+
+</details>
+
+Code names: $\delta z_t$ `dz`, $\delta_t$ `delta`, $\delta r_t$ `dr`, $\delta h_{t-1}$ `dh_prev`.
+"""),
+    exercise(r'''
+# Exercise 3: one step backward
+def gru_step_backward(dh, cache, params):
+    """Backward through one GRU step.
+
+    dh     : (N, H) dE/dh_t, everything that reaches h_t
+    cache  : the StepCache of this step (x, h_prev, z, r, h_tilde, h)
+    params : the GRU's parameters (you need Uz, Ur and U)
+    Returns dz, delta, dr, dh_prev, each (N, H).
+    """
+    raise NotImplementedError
+''', r'''
+# Exercise 3: one step backward (solution)
+def gru_step_backward(dh, cache, params):
+    """Backward through one GRU step.
+
+    dh     : (N, H) dE/dh_t, everything that reaches h_t
+    cache  : the StepCache of this step (x, h_prev, z, r, h_tilde, h)
+    params : the GRU's parameters (you need Uz, Ur and U)
+    Returns dz, delta, dr, dh_prev, each (N, H).
+    """
+    z, r, h_tilde, h_prev = cache.z, cache.r, cache.h_tilde, cache.h_prev
+    dz = dh * (h_tilde - h_prev) * dsigmoid_from_output(z)
+    delta = dh * z * (1.0 - h_tilde ** 2)
+    d_rh = delta @ params["U"].T                          # dE/d(r * h_prev)
+    dr = h_prev * d_rh * dsigmoid_from_output(r)
+    dh_prev = (dh * (1.0 - z)                             # direct path
+               + dz @ params["Uz"].T                      # through the update gate
+               + dr @ params["Ur"].T                      # through the reset gate
+               + d_rh * r)                                # through the candidate
+    return dz, delta, dr, dh_prev
+'''),
+    code(r"""
+# NBVAL_CHECK_OUTPUT
+# check exercise 3
+result = ex.check_step_backward(gru_step_backward)
+"""),
+    md(r"""
+## Exercise 4 · Backpropagation through time
+
+Now the whole sequence, like `gl.backward(params, cache, dy)`. The cache comes from
+`gl.forward(params, x, h0)`: fields `x` $(T, N, D)$, `h0` $(N, H)$, `z`, `r`, `h_tilde`, `h`
+$(T, N, H)$ and `y` $(T, N, O)$, with $y_t = \sigma(h_t W_y + b_y)$. Go backwards in time:
+
+$$
+\begin{aligned}
+\delta y_t &= dy_t \odot y_t \odot (1 - y_t)\\
+\delta h_t &= \delta y_t\, W_y^\top + \big[\delta h_t \text{ sent back by step } t+1\big]
+  && \text{(nothing at } t = T\text{)}
+\end{aligned}
+$$
+
+and at each step call your `gru_step_backward`. Every weight is shared by all steps, so its
+gradient is a **sum over time** (and over the batch):
+
+$$
+\frac{\partial E}{\partial W_z} = \sum_t x_t^\top \delta z_t,\quad
+\frac{\partial E}{\partial U_z} = \sum_t h_{t-1}^\top \delta z_t,\quad
+\frac{\partial E}{\partial U} = \sum_t (r_t \odot h_{t-1})^\top \delta_t,\quad
+\frac{\partial E}{\partial W_y} = \sum_t h_t^\top \delta y_t,\quad
+\frac{\partial E}{\partial b_z} = \sum_t \sum_n \delta z_{t,n}
+$$
+
+and likewise $W_r, U_r, b_r$ with $\delta r_t$; $W, b$ with $\delta_t$; $b_y$ with $\delta y_t$.
+The maths counts $t = 1 \dots T$, the code $0 \dots T-1$: at the **first** step,
+$h_{t-1}$ is $h_0$ = `cache.h0`, which the check makes non-zero.
+"""),
+    exercise(r'''
+# Exercise 4: backpropagation through time
+def gru_backward(params, cache, dy):
+    """Gradients of E w.r.t. every parameter, like gl.backward(params, cache, dy).
+
+    params : the GRU's parameters (with biases)
+    cache  : gl.GRUCache from gl.forward(params, x, h0)
+    dy     : (T, N, O) dE/dy
+    Returns grads, a dict with the same keys and shapes as params.
+    """
+    raise NotImplementedError
+''', r'''
+# Exercise 4: backpropagation through time (solution)
+def gru_backward(params, cache, dy):
+    """Gradients of E w.r.t. every parameter, like gl.backward(params, cache, dy).
+
+    params : the GRU's parameters (with biases)
+    cache  : gl.GRUCache from gl.forward(params, x, h0)
+    dy     : (T, N, O) dE/dy
+    Returns grads, a dict with the same keys and shapes as params.
+    """
+    T = cache.x.shape[0]
+    grads = {name: np.zeros_like(p) for name, p in params.items()}
+    dlogits = dy * dsigmoid_from_output(cache.y)          # delta_y, all steps
+    dh_next = np.zeros_like(cache.h0)                     # nothing comes from step T + 1
+    for t in reversed(range(T)):
+        h_prev = cache.h0 if t == 0 else cache.h[t - 1]   # the first step starts from h0
+        step = StepCache(cache.x[t], h_prev, cache.z[t], cache.r[t], cache.h_tilde[t],
+                         cache.h[t])
+        dh = dlogits[t] @ params["Wy"].T + dh_next
+        dz, delta, dr, dh_next = gru_step_backward(dh, step, params)
+        grads["Wy"] += cache.h[t].T @ dlogits[t]
+        grads["by"] += dlogits[t].sum(axis=0)
+        grads["Wz"] += cache.x[t].T @ dz
+        grads["Uz"] += h_prev.T @ dz
+        grads["bz"] += dz.sum(axis=0)
+        grads["Wr"] += cache.x[t].T @ dr
+        grads["Ur"] += h_prev.T @ dr
+        grads["br"] += dr.sum(axis=0)
+        grads["W"] += cache.x[t].T @ delta
+        grads["U"] += (cache.r[t] * h_prev).T @ delta
+        grads["b"] += delta.sum(axis=0)
+    return grads
+'''),
+    code(r"""
+# NBVAL_CHECK_OUTPUT
+# check exercise 4
+result = ex.check_bptt(gru_backward)
+"""),
+    md(r"""
+## Exercise 5 · Train your own engine to add
+
+Your functions are a complete GRU engine. The cell below (given, nothing to write) runs your
+step over a whole sequence and packs the results into a `gl.GRUCache`, so `my_forward` and
+your `gru_backward` work as a pair, just like `gl.forward` and `gl.backward`.
+
+Then write `train_my_gru`: a GRU with $D = 2$ inputs (a bit of $a$ and a bit of $b$ per step,
+least-significant first), $H = 16$, $O = 1$ and biases, trained with **your** forward and
+backward until it adds **all 1,000 held-out pairs** (`gl.held_out_pairs()`) exactly, within
+`ex.STEP_BUDGET` optimisation steps. A recipe that works:
+
+- batches of 64 random 16-bit pairs: `a, b = gl.random_pairs(64, 16, rng)`, then
+  `x, d = gl.addition_batch(a, b, bits=17)` (17 steps, so the final carry fits);
+- loss $E = \frac{1}{2N}\sum (y - d)^2$, so `dy = (y - d) / N`;
+- Adam with learning rate 0.01 (or plain SGD, with patience);
+- every 50 steps, decode a **validation** batch of your own ($y > 0.5$) and stop once it is
+  exact twice in a row. Never train or stop on the held-out pairs: they are the exam.
+
+Return `(params, losses)`, one loss per step.
+"""),
+    code(r'''
+# your engine: the full forward pass, built from YOUR step (given)
+def my_forward(params, x, h0=None):
+    """Your gru_step_forward over x (T, N, D); returns y (T, N, O) and a gl.GRUCache."""
+    T, N, _ = x.shape
+    h_prev = np.zeros((N, params["Uz"].shape[0])) if h0 is None else h0
+    steps = []
+    for t in range(T):
+        h_prev, step = gru_step_forward(x[t], h_prev, params)
+        steps.append(step)
+    z, r, h_tilde, h = (np.stack([getattr(s, k) for s in steps])
+                        for k in ("z", "r", "h_tilde", "h"))
+    logits = h @ params["Wy"] + params["by"]
+    y = sigmoid(logits)
+    return y, gl.GRUCache(x=x, h0=steps[0].h_prev, z=z, r=r, h_tilde=h_tilde, h=h,
+                          logits=logits, y=y)
+'''),
+    exercise(r'''
+# Exercise 5: train your own GRU to add
+def train_my_gru(steps=ex.STEP_BUDGET, seed=0):
+    """Train a GRU (D = 2, H = 16, O = 1, biases) on 16-bit addition with my_forward and
+    your gru_backward, for at most `steps` optimisation steps.
+
+    Returns (params, losses): the trained parameters and one loss per step.
+    """
+    raise NotImplementedError
+''', r'''
+# Exercise 5: train your own GRU to add (solution)
+def train_my_gru(steps=ex.STEP_BUDGET, seed=0, lr=0.01, batch_size=64, check_every=50):
+    """Train a GRU (D = 2, H = 16, O = 1, biases) on 16-bit addition with my_forward and
+    your gru_backward, for at most `steps` optimisation steps.
+
+    Returns (params, losses): the trained parameters and one loss per step.
+    """
+    rng = np.random.default_rng(seed)
+    params = gl.init_params(2, 16, 1, rng=rng)
+    m = {k: np.zeros_like(p) for k, p in params.items()}         # Adam's running means
+    v = {k: np.zeros_like(p) for k, p in params.items()}
+    x_val, d_val = gl.addition_batch(*gl.random_pairs(2000, 16, rng), bits=17)
+    losses, exact_in_a_row = [], 0
+    for step in range(1, steps + 1):
+        x, d = gl.addition_batch(*gl.random_pairs(batch_size, 16, rng), bits=17)
+        y, cache = my_forward(params, x)
+        losses.append(0.5 * np.sum((y - d) ** 2) / batch_size)
+        grads = gru_backward(params, cache, (y - d) / batch_size)
+        for k, p in params.items():                                # Adam update
+            m[k] = 0.9 * m[k] + 0.1 * grads[k]
+            v[k] = 0.999 * v[k] + 0.001 * grads[k] ** 2
+            m_hat, v_hat = m[k] / (1 - 0.9 ** step), v[k] / (1 - 0.999 ** step)
+            p -= lr * m_hat / (np.sqrt(v_hat) + 1e-8)
+        if step % check_every == 0:                                # validation, not the exam
+            exact = np.all((my_forward(params, x_val)[0] > 0.5) == (d_val > 0.5))
+            exact_in_a_row = exact_in_a_row + 1 if exact else 0
+            if exact_in_a_row == 2:
+                break
+    return params, losses
+'''),
+    code(r"""
+# NBVAL_CHECK_OUTPUT
+# check exercise 5 (runs your train_my_gru, then the 1,000 held-out sums)
+result = ex.check_training(train_my_gru)
+"""),
+    code(r"""
+# what your net learned: steps taken, and a harder exam, the carry-chain set (notebook 03)
+if result.passed:
+    params, losses = result.value
+    carry = gl.accuracy(params, *gl.carry_chain_pairs())
+    print(f"trained in {len(losses)} steps; loss {losses[0]:.3f} -> {losses[-1]:.4f}")
+    print(f"carry-chain set (long carries, up to 256 bits): {carry:.1%} exact")
+else:
+    print("Finish exercise 5 first: then this cell reports your net's training and a harder test.")
+"""),
+    md(r"""
+## Summary
+
+- A sigmoid must never exponentiate a large positive number; its derivative comes free from its
+  output, $f(1-f)$, which is why the backward pass stores outputs only.
+- One GRU step is four lines forward and five backward; $\delta h_{t-1}$ collects **one term per
+  path** from $h_{t-1}$ to $h_t$: direct, update gate, reset gate, candidate.
+- Backpropagation through time runs the step backward from $t = T$ down to 1, carrying
+  $\delta h$; weights are shared, so their gradients are **sums** over time; the first step
+  starts from $h_0$, not from zeros and not from `h[-1]`.
+- Testing with $D \ne H$, non-zero biases and non-symmetric $U$ is what exposes transposes and
+  missing terms: square, zero or symmetric test data would let them pass.
+
+## Questions
+
+1. The check for exercise 2 uses $D \ne H$. Which transposes does that catch by itself, and
+   which need something more?
+2. Why can the backward pass use $z \odot (1 - z)$ without ever storing $z$'s pre-activation?
+3. Your net is 100% exact on 1,000 random held-out pairs but may fail on the carry-chain set.
+   Why, and how would you fix the training?
+4. PyTorch's GRU computes $\tilde h_t = \tanh(x_t W + b + r_t \odot (h_{t-1} U + b_{hn}))$.
+   Which lines of your `gru_step_backward` change?
+"""),
+    md(r"""
+<details><summary>Answers (click to open)</summary>
+
+1. A transposed $W_z$, $W_r$ or $W$ is $(H, D)$, so `x_t @ W.T` fails with a shape error. The
+   recurrent weights are $H \times H$: a transposed $U$ has the right shape and only its values
+   betray it, and only if $U$ is not symmetric. That is why the checks use random
+   (non-symmetric) weights and compare values.
+2. Because $\sigma'(a) = \sigma(a)(1 - \sigma(a)) = z(1 - z)$: the derivative is a function of
+   the output alone. Storing outputs is enough, and it saves recomputing $\sigma$.
+3. Random 16-bit pairs rarely contain a carry that runs for more than a few bits, so the net
+   never has to hold a carry for long. Add long carry chains to the batches (as `gl.train`
+   does, notebook 03) and check on `gl.carry_chain_pairs()` as well.
+4. With $n_t = h_{t-1} U + b_{hn}$: $\delta r_t = \delta_t \odot n_t \odot r_t \odot (1 - r_t)$,
+   the candidate path becomes $(\delta_t \odot r_t)\, U^\top$, and
+   $\partial E / \partial U = \sum_t h_{t-1}^\top (\delta_t \odot r_t)$, plus a gradient for
+   $b_{hn}$: $\sum \delta_t \odot r_t$.
+
+</details>
+"""),
+]
+
+
+def build(solutions):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    }
+    for i, cell in enumerate(CELLS):
+        kind = cell[0]
+        if kind == "md":
+            new = nbformat.v4.new_markdown_cell(cell[1])
+        elif kind == "code":
+            new = nbformat.v4.new_code_cell(cell[1])
+        else:
+            new = nbformat.v4.new_code_cell(cell[2] if solutions else cell[1])
+            new.metadata["tags"] = ["solution" if solutions else "exercise"]
+        new.id = f"ex08-{i:02d}"                     # stable ids: regenerating gives no diff
+        nb.cells.append(new)
+    return nb
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--execute", action="store_true",
+                        help="also execute both notebooks in place with nbconvert")
+    args = parser.parse_args(argv)
+    for path, solutions in ((EXERCISES, False), (SOLUTIONS, True)):
+        nb = build(solutions)
+        if solutions:
+            nb.cells[0].source = nb.cells[0].source.replace(
+                "# 08 · Exercises:", "# 08 · Exercises, with solutions:", 1)
+        nbformat.validate(nb)
+        tmp = path.with_suffix(".ipynb.tmp")
+        nbformat.write(nb, tmp)
+        tmp.replace(path)
+        print(f"wrote {path.relative_to(ROOT)}")
+        if args.execute:
+            subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook",
+                            "--execute", "--inplace", str(path)], check=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
