@@ -357,6 +357,49 @@ def carry_correlations(corr, *, chosen=None, title=None):
     return fig
 
 
+CONDITIONS = ("0+0, no carry in", "0+0, carry in", "0+1, no carry in", "0+1, carry in",
+              "1+1, no carry in", "1+1, carry in")
+
+
+def gate_conditions(means, *, name="z", units=None, chosen=None, title=None):
+    """Heatmap of a gate's mean value in each kind of step (rows: the input pair a_t + b_t and
+    the carry coming in) for each hidden unit (columns), from
+    gl.analysis.gate_by_pair_and_carry; the values are written in the cells.
+
+    units: the unit index of each column of means (default 0..U-1); chosen: units to mark.
+    """
+    plt = _plt()
+    if name not in GATES:
+        raise ValueError(f"name must be one of {', '.join(GATES)}, got {name!r}")
+    data = np.asarray(means[name], dtype=float)
+    if data.ndim != 3 or data.shape[:2] != (3, 2):
+        raise ValueError(f"means[{name!r}] must have shape (3, 2, units) as returned by "
+                         f"gate_by_pair_and_carry, got {data.shape}")
+    data = data.reshape(6, -1)                                       # (conditions, units)
+    U = data.shape[1]
+    units = np.arange(U) if units is None else np.asarray(units, dtype=int)
+    if units.shape != (U,):
+        raise ValueError(f"units must name the {U} columns of means, got {units.shape}")
+    chosen = set() if chosen is None else {int(u) for u in np.atleast_1d(chosen)}
+    label, cmap, (lo, hi) = GATES[name]
+    fig, ax = plt.subplots(figsize=(max(8, 0.75 * U + 5), 5.2))
+    im = ax.imshow(data, aspect="auto", cmap=cmap, vmin=lo, vmax=hi, interpolation="nearest")
+    for i in range(6):
+        for j in range(U):
+            v = data[i, j]
+            dark_cell = (v - lo) / (hi - lo) < 0.5 if cmap == GATE_CMAP else abs(v) > 0.6
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=11,
+                    color="white" if dark_cell else "black")
+    fig.colorbar(im, ax=ax, pad=0.01, fraction=0.04)
+    ax.set_yticks(np.arange(6), CONDITIONS)
+    ax.set_xticks(np.arange(U), [f"{u}*" if u in chosen else str(u) for u in units])
+    ax.set_xlabel("hidden unit" + ("   (* = carry unit)" if chosen else ""))
+    ax.set_ylabel("kind of step")
+    ax.set_title(title or f"Mean {label} in each kind of step")
+    fig.tight_layout()
+    return fig
+
+
 # ----------------------------------------------------------------------------- products
 
 def _grid(ax, M, x0, y0, *, label, colors=None, fmt="{:g}"):

@@ -43,6 +43,7 @@ def test_no_plot_function_calls_show(monkeypatch, cache):
     figs = [plots.cell_diagram(), plots.training_curves(history), plots.gate_heatmaps(cache),
             plots.unit_traces(cache, [0]), plots.output_probabilities([0.2], [0]),
             plots.carry_correlations([0.5, -0.2]),
+            plots.gate_conditions({"z": np.full((3, 2, 2), 0.5)}),
             plots.hadamard_vs_matmul([1, 2], [3, 4], [[1, 2]], [[1, 0], [0, 1]])]
     assert all(isinstance(f, matplotlib.figure.Figure) for f in figs)
 
@@ -181,3 +182,21 @@ def test_lesson_style_sets_big_fonts():
     assert matplotlib.rcParams["font.size"] >= 14
     assert matplotlib.rcParams["image.cmap"] == "cividis"
     matplotlib.rcdefaults()
+
+
+def test_gate_conditions_heatmap():
+    rng = np.random.default_rng(3)
+    means = {"z": rng.uniform(size=(3, 2, 4)), "h": rng.uniform(-1, 1, size=(3, 2, 4))}
+    fig = plots.gate_conditions(means, units=[7, 1, 2, 9], chosen=[9])
+    ax = fig.axes[0]
+    np.testing.assert_array_equal(ax.images[0].get_array(), means["z"].reshape(6, 4))
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["7", "1", "2", "9*"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(plots.CONDITIONS)
+    assert f"{means['z'][1, 0, 2]:.2f}" in [t.get_text() for t in ax.texts]
+    assert "update gate" in ax.get_title() and "carry unit" in ax.get_xlabel()
+    fig = plots.gate_conditions(means, name="h")
+    assert fig.axes[0].images[0].get_cmap().name == "PuOr"
+    with pytest.raises(ValueError, match="shape"):
+        plots.gate_conditions({"z": np.zeros((6, 4))})
+    with pytest.raises(ValueError, match="columns"):
+        plots.gate_conditions(means, units=[1, 2])
