@@ -117,7 +117,6 @@ def _first_line(exc, limit=160):
 def _call(exercise, fn, *args):
     """fn(*args) with warnings recorded; NotImplementedError and crashes become verdicts."""
     name = getattr(fn, "__name__", "<lambda>")
-    name = "function" if name == "<lambda>" else name
     if not callable(fn):
         raise _fail(exercise, "not_a_function",
                     f"This check needs your function itself, but it got a "
@@ -138,14 +137,14 @@ def _call(exercise, fn, *args):
 def _not_attempted(exercise, name, exc):
     frames = traceback.extract_tb(exc.__traceback__)
     inner = frames[-1].name if frames else name
-    where = "" if inner in (name, "wrapper") or len(frames) < 2 else \
+    where = "" if inner == name or len(frames) < 2 else \
         f" ({name} calls {inner}, which still raises NotImplementedError)"
     return CheckResult(exercise, False, "not_attempted", f"⏳ {exercise}: not attempted yet{where}")
 
 
 def _crashed(exercise, name, exc):
     kind, text = type(exc).__name__, _first_line(exc)
-    sentence = f"Your {name} raised {kind}: {text}"
+    sentence = f"Your {'function' if name == '<lambda>' else name} raised {kind}: {text}"
     if isinstance(exc, ValueError) and ("matmul" in text or "aligned" in text):
         return _fail(exercise, "shape_mismatch", sentence,
                      "the shapes of a product do not line up. Rows are vectors here: x_t is "
@@ -211,10 +210,10 @@ def _copy(tree):
 def _check_untouched(exercise, name, given, original):
     """The student's function must not write into its inputs."""
     for what, a, b in zip(name, given, original, strict=True):
-        pairs = [(f"{what}['{k}']", a[k], b[k]) for k in b] if isinstance(b, dict) \
+        pairs = [(f"{what}['{k}']", a.get(k), b[k]) for k in b] if isinstance(b, dict) \
             else [(what, a, b)]
         for label, x, y in pairs:
-            if not np.array_equal(x, y):
+            if x is None or not np.array_equal(x, y):
                 raise _fail(exercise, "modified_input",
                             f"Your function changed its input {label} in place.",
                             "compute new arrays (y = f(x)) instead of writing into the ones you "
@@ -664,6 +663,11 @@ def _diagnose_step_backward(exercise, got, true, wrong, dh, cache, params):
     for (name, _, sentence, hint), v in variants:             # the whole step matches a mistake
         if all(_same(got[n], v[n]) for n in _STEP_OUTPUTS):
             raise _fail(exercise, name, sentence, hint)
+    if all(_same(got[n], -true[n]) for n in wrong):
+        raise _fail(exercise, "sign_error",
+                    f"Your {', '.join(wrong)} have the right size but the wrong sign.",
+                    "every factor in these equations enters with a plus sign; look for a stray "
+                    "minus, e.g. (h_prev - h_tilde) or (z - 1).")
     first = wrong[0]
     upto = _STEP_OUTPUTS[:_STEP_OUTPUTS.index(first) + 1]
     for (name, _, sentence, hint), v in variants:             # the first wrong output does
@@ -739,6 +743,8 @@ def _bptt_variant(params, cache, dy, step_flags=frozenset(), loop=frozenset()):
         dlogits = dy
     elif "dsig_out_input" in loop:
         dlogits = dy * _sigmoid(y) * (1.0 - _sigmoid(y))
+    elif "dsig_on_logits" in loop:
+        dlogits = dy * cache.logits * (1.0 - cache.logits)
     else:
         dlogits = dy * y * (1.0 - y)
     h_prev_all = np.concatenate([cache.h0[None], h[:-1]])
@@ -794,6 +800,9 @@ _LOOP_MISTAKES = (
     ("derivative_from_input", {"dsig_out_input"},
      "Your δy uses σ(y)(1 − σ(y)), σ' taken as if y were the input.",
      "y is already σ(logits), so δy_t = dy_t ⊙ y_t ⊙ (1 − y_t)."),
+    ("derivative_from_input", {"dsig_on_logits"},
+     "Your δy applies f (1 − f) to the logits, the sigmoid's input, instead of to its output y.",
+     "the formula f (1 − f) needs f = y = σ(logits): δy_t = dy_t ⊙ y_t ⊙ (1 − y_t)."),
     ("loop_runs_forward", {"forward_loop"},
      "Your loop runs forward in time (t = 0, 1, …), but δh_t needs what step t + 1 sends back, "
      "so backward must go from t = T − 1 down to 0.", "for t in reversed(range(T)): ..."),
@@ -879,6 +888,11 @@ def _diagnose_bptt(exercise, got, true, wrong, params, cache, dy):
     for name, sentence, hint, v in variants:                   # every wrong gradient fits one
         if all(_same(got[k], v[k]) for k in wrong):
             raise _fail(exercise, name, sentence, hint)
+    if all(_same(got[k], -true[k]) for k in wrong):
+        raise _fail(exercise, "sign_error",
+                    f"Your grads for {', '.join(wrong)} have the right size but the wrong sign.",
+                    "look for a minus sign in δy or δh_t: gradients are followed downhill by "
+                    "the optimiser (p -= lr * g), not flipped by the backward pass.")
     _, share = _bptt_variant(params, cache, dy)
     T = cache.x.shape[0]
     for k in wrong:                                            # one gradient does

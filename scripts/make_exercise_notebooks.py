@@ -61,6 +61,10 @@ vectors, as in the seed: $x_t$ is $(N, D)$ and we write $x_t W_z$.
 **How to work.** Replace each `raise NotImplementedError` with your code, then run the check
 cell below it. A check prints one of: ✅ *Correct*, ❌ *what is wrong* plus a *hint*, or
 ⏳ *not attempted yet*. Run the cells in order; later exercises use your earlier functions.
+
+*For teachers:* the worked solutions are in `08_exercises_solutions.ipynb`. Both notebooks are
+generated from `scripts/make_exercise_notebooks.py`, so they never drift apart; exercise cells
+carry the cell tag `exercise` (here) or `solution` (there).
 """),
     code(r"""
 # setup: NumPy, the package, and the checkers

@@ -103,8 +103,12 @@ def make_step_backward(*mistakes):
             if f"no_{name}" in m:
                 continue
             dh_prev = dh_prev - term if f"minus_{name}" in m else dh_prev + term
+            if f"double_{name}" in m:
+                dh_prev = dh_prev + term
         if "wrong_order" in m:
             return delta, dz, dr, dh_prev
+        if "negate" in m:
+            return -dz, -delta, -dr, -dh_prev
         return dz, delta, dr, dh_prev
     return gru_step_backward
 
@@ -120,6 +124,10 @@ def make_bptt(*mistakes, step=None):
             dlogits = dy
         elif "from_input" in m:
             dlogits = dy * stable_sigmoid(y) * (1 - stable_sigmoid(y))
+        elif "on_logits" in m:
+            dlogits = dy * cache.logits * (1 - cache.logits)
+        elif "negate" in m:
+            dlogits = dy * y * (y - 1)
         else:
             dlogits = dy * y * (1 - y)
         acc = {}
@@ -344,6 +352,7 @@ BACKWARD_MISTAKES = {
     "candidate_path_missing_r": ("candidate_path_missing_r",),
     "missing_paths": ("no_direct", "no_reset"),
     "wrong_order": ("wrong_order",),
+    "path_counted_twice": ("double_update",),
 }
 
 
@@ -367,6 +376,11 @@ def test_step_backward_names_the_missing_paths_and_signs():
         and "reset-gate path" in result.message
     result = ex.check_step_backward(make_step_backward("minus_update"), verbose=False)
     assert result.mistake == "sign_error" and "subtracts the update-gate path" in result.message
+
+
+def test_step_backward_whole_sign():
+    result = ex.check_step_backward(make_step_backward("negate"), verbose=False)
+    assert result.mistake == "sign_error" and "wrong sign" in result.message
 
 
 def test_step_backward_one_site_of_a_mistake():
@@ -433,6 +447,13 @@ def test_bptt_messages_are_distinct():
     assert len(messages) == len(BPTT_MISTAKES)
 
 
+def test_bptt_sigma_prime_on_the_logits_and_sign():
+    result = ex.check_bptt(make_bptt("on_logits"), verbose=False)
+    assert result.mistake == "derivative_from_input" and "to the logits" in result.message
+    result = ex.check_bptt(make_bptt("negate"), verbose=False)
+    assert result.mistake == "sign_error" and "wrong sign" in result.message
+
+
 def test_bptt_non_square_transpose_is_named():
     result = ex.check_bptt(make_bptt("transposed_Wz"), verbose=False)
     assert result.mistake == "transposed_gradient" and "grads['Wz']" in result.message
@@ -481,3 +502,44 @@ def test_training_verdicts_without_training(monkeypatch):
     assert r.mistake == "wrong_sizes"
     r = ex.check_training(({"Wz": 1}, half), verbose=False)
     assert r.mistake == "bad_params" and "missing" in r.message
+
+
+def test_training_for_real_with_a_student_engine():
+    """The student's own functions, a short Adam loop, and the real held-out exam."""
+    step_forward, bptt = make_step_forward(), make_bptt()
+
+    def my_forward(params, x):
+        h = np.zeros((x.shape[1], params["Uz"].shape[0]))
+        steps = []
+        for t in range(x.shape[0]):
+            h, c = step_forward(x[t], h, params)
+            steps.append(c)
+        stack = {k: np.stack([getattr(c, k) for c in steps]) for k in ("z", "r", "h_tilde", "h")}
+        logits = stack["h"] @ params["Wy"] + params["by"]
+        y = stable_sigmoid(logits)
+        return y, gl.GRUCache(x=x, h0=steps[0].h_prev, logits=logits, y=y, **stack)
+
+    def train_my_gru(steps=400, seed=1, lr=0.01):
+        rng = np.random.default_rng(seed)
+        params = gl.init_params(2, 16, 1, rng=rng)
+        m = {k: np.zeros_like(p) for k, p in params.items()}
+        v = {k: np.zeros_like(p) for k, p in params.items()}
+        losses = []
+        for step in range(1, steps + 1):
+            x, d = gl.addition_batch(*gl.random_pairs(64, 16, rng), bits=17)
+            y, cache = my_forward(params, x)
+            losses.append(0.5 * np.sum((y - d) ** 2) / 64)
+            grads = bptt(params, cache, (y - d) / 64)
+            for k, p in params.items():
+                m[k] = 0.9 * m[k] + 0.1 * grads[k]
+                v[k] = 0.999 * v[k] + 0.001 * grads[k] ** 2
+                p -= lr * (m[k] / (1 - 0.9 ** step)) / (np.sqrt(v[k] / (1 - 0.999 ** step))
+                                                        + 1e-8)
+        return params, losses
+
+    result = ex.check_training(train_my_gru, verbose=False)
+    assert result.passed, result.message
+    params, losses = result.value
+    assert len(losses) == 400 and gl.accuracy(params, *gl.held_out_pairs()) == 1.0
+    result = ex.check_training(lambda: train_my_gru(steps=20), verbose=False)
+    assert result.mistake == "not_converged" and "held-out pairs exactly" in result.message
