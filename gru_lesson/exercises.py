@@ -970,3 +970,40 @@ def check_training(trained, *, budget=STEP_BUDGET):
     return CheckResult(exercise, True, None,
                        f"✅ Correct: your own GRU adds all {len(a):,} held-out 16-bit pairs "
                        f"exactly, within the {budget:,}-step budget.", value=out)
+
+
+# ---------------------------------------------------------------------------------------------
+# What the checkers recognise
+# ---------------------------------------------------------------------------------------------
+
+def _names(catalogue):
+    return tuple(dict.fromkeys(entry[0] for entry in catalogue))
+
+
+KNOWN_MISTAKES = {
+    "Exercise 1a, sigmoid": ("overflow_warning", "nan_for_large_x", "sign_error",
+                             "tanh_instead", "not_elementwise"),
+    "Exercise 1b, dsigmoid_from_output": ("derivative_from_input", "tanh_derivative",
+                                          "sign_error"),
+    "Exercise 2, gru_step_forward": _names(_FORWARD_MISTAKES) + ("shape_mismatch",
+                                                                 "missing_cache"),
+    "Exercise 3, gru_step_backward": _names(_BACKWARD_MISTAKES) + (
+        "missing_paths", "path_counted_twice", "wrong_order"),
+    "Exercise 4, gru_backward": tuple(dict.fromkeys(
+        _names(_LOOP_MISTAKES) + ("overwritten_not_accumulated", "transposed_gradient",
+                                  "bias_not_summed", "sign_error") + _names(_BACKWARD_MISTAKES))),
+    "Exercise 5, train_my_gru": ("over_budget", "diverged", "loss_not_decreasing",
+                                 "not_converged", "wrong_sizes"),
+}
+"""{exercise: the mistakes its checker names}. Every checker also reports, for any exercise:
+not_attempted, exception, modified_input, wrong_shape, not_float64, not_finite, returned_none;
+and when nothing matches, which output is wrong (wrong_<name>) and by how much."""
+
+
+def known_mistakes():
+    """Print, per exercise, the mistakes its checker recognises by name."""
+    import textwrap
+
+    for exercise, names in KNOWN_MISTAKES.items():
+        print(textwrap.fill(", ".join(names), width=96, initial_indent=f"{exercise}: ",
+                            subsequent_indent="    "))

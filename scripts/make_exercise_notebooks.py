@@ -429,6 +429,21 @@ else:
     print("Finish exercise 5 first: then this cell reports your net's training and a harder test.")
 """),
     md(r"""
+## Under the hood: how a check knows *which* mistake
+
+A checker first compares your answer with the engine's (`gl.forward`, `gl.backward`). When they
+differ, it recomputes the answer with each common mistake made on purpose (a path left out of
+$\delta h_{t-1}$, $U$ where $U^\top$ belongs, ...) and names the one your output matches to
+a relative error of $10^{-8}$. That only works because the test data are random, non-square
+($D \ne H \ne O$), with non-zero biases and non-zero $h_0$: on such data every mistake gives a
+*different* wrong answer. Here is everything the checkers recognise by name:
+"""),
+    code(r"""
+# NBVAL_CHECK_OUTPUT
+# the mistakes each checker recognises, by name
+ex.known_mistakes()
+"""),
+    md(r"""
 ## Summary
 
 - A sigmoid must never exponentiate a large positive number; its derivative comes free from its
