@@ -266,12 +266,12 @@ $(T, N, H)$ and `y` $(T, N, O)$, with $y_t = \sigma(h_t W_y + b_y)$. Go backward
 $$
 \begin{aligned}
 \delta y_t &= dy_t \odot y_t \odot (1 - y_t)\\
-\delta h_t &= \delta y_t\, W_y^\top + \big[\delta h_t \text{ sent back by step } t+1\big]
-  && \text{(nothing at } t = T\text{)}
+\delta h_t &= \delta y_t\, W_y^\top + \delta h_t^{\,\text{from } t+1}
 \end{aligned}
 $$
 
-and at each step call your `gru_step_backward`. Every weight is shared by all steps, so its
+where $\delta h_t^{\,\text{from } t+1}$ is the `dh_prev` that step $t+1$ returned (zero at
+$t = T$: nothing comes after the last step). At each step call your `gru_step_backward`. Every weight is shared by all steps, so its
 gradient is a **sum over time** (and over the batch):
 
 $$
@@ -505,6 +505,9 @@ def build(solutions):
             new.metadata["tags"] = ["solution" if solutions else "exercise"]
         new.id = f"ex08-{i:02d}"                     # stable ids: regenerating gives no diff
         nb.cells.append(new)
+    if solutions:
+        nb.cells[0].source = nb.cells[0].source.replace(
+            "# 08 · Exercises:", "# 08 · Exercises, with solutions:", 1)
     return nb
 
 
@@ -515,9 +518,6 @@ def main(argv=None):
     args = parser.parse_args(argv)
     for path, solutions in ((EXERCISES, False), (SOLUTIONS, True)):
         nb = build(solutions)
-        if solutions:
-            nb.cells[0].source = nb.cells[0].source.replace(
-                "# 08 · Exercises:", "# 08 · Exercises, with solutions:", 1)
         nbformat.validate(nb)
         tmp = path.with_suffix(".ipynb.tmp")
         nbformat.write(nb, tmp)

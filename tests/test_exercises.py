@@ -564,3 +564,34 @@ def test_every_known_mistake_is_tested_here():
     }
     for exercise, names in ex.KNOWN_MISTAKES.items():
         assert set(names) <= tested[exercise], (exercise, set(names) - tested[exercise])
+
+
+# ---------------------------------------------------------------------------------------------
+# The two notebooks come from one script and cannot drift
+# ---------------------------------------------------------------------------------------------
+
+def _generator():
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "scripts" / "make_exercise_notebooks.py"
+    spec = importlib.util.spec_from_file_location("make_exercise_notebooks", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_notebooks_match_their_generator():
+    import nbformat
+
+    gen = _generator()
+    for path, solutions in ((gen.EXERCISES, False), (gen.SOLUTIONS, True)):
+        committed = nbformat.read(path, as_version=4)
+        built = gen.build(solutions)
+        assert [c.source for c in committed.cells] == [c.source for c in built.cells], \
+            f"{path.name} was edited by hand: edit scripts/make_exercise_notebooks.py and rerun it"
+        tagged = [c for c in committed.cells if c.metadata.get("tags")]
+        assert tagged and all(c.metadata["tags"] == ["solution" if solutions else "exercise"]
+                              for c in tagged)
+        if not solutions:
+            assert all(c.source.rstrip().endswith("raise NotImplementedError") for c in tagged)
