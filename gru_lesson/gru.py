@@ -15,7 +15,7 @@ Equations (the seed's GRU; h_0 = 0 unless given):
 A second variant sits beside it: PyTorch's "reset-after" candidate, selected by the presence of
 ``params["bhn"]``:
 
-    h_tilde_t = tanh(x_t W + b + r_t * (h_{t-1} U + bhn))
+    h_tilde_t = tanh(x_t W + b + r_t * hn_t)      with  hn_t = h_{t-1} U + bhn
 
 Backward (delta = gradient w.r.t. a pre-activation; everything at T+1 is zero):
 
@@ -24,6 +24,12 @@ Backward (delta = gradient w.r.t. a pre-activation; everything at T+1 is zero):
     delta_t   = dh_t * z_t * (1 - h_tilde_t^2)
     dr_t      = h_{t-1} * (delta_t U^T) * r_t (1 - r_t)              (seed)
     dh_{t-1} += dz_t Uz^T + (delta_t U^T) * r_t + dr_t Ur^T + dh_t * (1 - z_t)
+
+How it is made fast (the numbers are in benchmarks/README.md), without changing the maths:
+the x_t projections of all T steps are one matmul before the loop, and the weight gradients
+one matmul each after it; z and r share one matmul with [Uz Ur]; the local derivatives
+(z (1 - z), 1 - h_tilde^2, ...) are computed for all steps at once; inside the loops every
+array is written in place (``out=``) into buffers allocated once.
 """
 
 from dataclasses import dataclass
@@ -31,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import dsigmoid_from_output, dtanh_from_output, sigmoid, tanh
-from .params import has_bias, is_reset_after, validate_params
+from .params import all_finite, has_bias, is_reset_after, validate_params
 
 
 @dataclass
@@ -56,39 +62,51 @@ class GRUCache:
 
 def forward(params, x, h0=None):
     """Run the GRU over x of shape (T, N, D). Returns y (T, N, O) and a GRUCache."""
-    D, H, O = validate_params(params)
+    D, H, _ = validate_params(params)
     x = check_inputs(x, D)
-    T, N, _ = x.shape
-    h0 = check_h0(h0, N, H)
-    Wz, Uz, Wr, Ur, W, U, Wy = (params[k] for k in ("Wz", "Uz", "Wr", "Ur", "W", "U", "Wy"))
+    h0 = check_h0(h0, x.shape[1], H)
+    return _forward(params, x, h0)
+
+
+def _forward(params, x, h0):
+    """forward() on inputs already checked."""
+    T, N, D = x.shape
+    H = h0.shape[1]
+    Uz, Ur, U, Wy = params["Uz"], params["Ur"], params["U"], params["Wy"]
     reset_after = is_reset_after(params)
 
-    # Input projections of all T steps at once: one matmul instead of 3T.
-    Wzrh = np.concatenate([Wz, Wr, W], axis=1)                        # (D, 3H)
-    xW = (x.reshape(T * N, D) @ Wzrh).reshape(T, N, 3 * H)
+    # The three gates of every step in one array: gates[0] = z, gates[1] = r, gates[2] = h_tilde.
+    gates = np.empty((3, T, N, H))
+    z, r, h_tilde = gates
+    # Their input parts for all T steps at once: x_t Wz + bz, x_t Wr + br, x_t W + b.
+    W_x = np.stack([params["Wz"], params["Wr"], params["W"]])                 # (3, D, H)
+    np.matmul(x.reshape(T * N, D), W_x, out=gates.reshape(3, T * N, H))
     if has_bias(params):
-        xW += np.concatenate([params["bz"], params["br"], params["b"]])
-    Uzr = np.concatenate([Uz, Ur], axis=1)                             # (H, 2H): both gates
+        gates += np.stack([params["bz"], params["br"], params["b"]])[:, None, None, :]
+    U_zr = np.stack([Uz, Ur])                                                 # (2, H, H)
 
-    z = np.empty((T, N, H))
-    r = np.empty((T, N, H))
-    h_tilde = np.empty((T, N, H))
     h = np.empty((T, N, H))
     hn = np.empty((T, N, H)) if reset_after else None
     h_prev = h0
     for t in range(T):
-        zr = sigmoid(xW[t, :, :2 * H] + h_prev @ Uzr)
-        z[t] = zr[:, :H]
-        r[t] = zr[:, H:]
-        if reset_after:   # PyTorch: r applied after the matmul
-            hn[t] = h_prev @ U + params["bhn"]
-            h_tilde[t] = tanh(xW[t, :, 2 * H:] + r[t] * hn[t])
-        else:             # the seed: r applied before the matmul
-            h_tilde[t] = tanh(xW[t, :, 2 * H:] + (r[t] * h_prev) @ U)
-        h[t] = (1.0 - z[t]) * h_prev + z[t] * h_tilde[t]
+        zr_t = gates[:2, t]                # z_t and r_t, (2, N, H); hold x_t Wz + bz, x_t Wr + br
+        zr_t += h_prev @ U_zr              # ... + h_{t-1} Uz, + h_{t-1} Ur
+        sigmoid(zr_t, out=zr_t)            # z_t, r_t
+        h_tilde_t = h_tilde[t]             # holds x_t W + b so far
+        if reset_after:                    # PyTorch: r applied after the matmul
+            np.matmul(h_prev, U, out=hn[t])
+            hn[t] += params["bhn"]                        # hn_t = h_{t-1} U + bhn
+            h_tilde_t += r[t] * hn[t]
+        else:                              # the seed: r applied before the matmul
+            h_tilde_t += (r[t] * h_prev) @ U
+        tanh(h_tilde_t, out=h_tilde_t)     # h_tilde_t
+        # h_t = (1 - z_t) h_{t-1} + z_t h_tilde_t, computed as h_{t-1} + z_t (h_tilde_t - h_{t-1})
+        np.subtract(h_tilde_t, h_prev, out=h[t])
+        h[t] *= z[t]
+        h[t] += h_prev
         h_prev = h[t]
 
-    logits = (h.reshape(T * N, H) @ Wy).reshape(T, N, O)
+    logits = (h.reshape(T * N, H) @ Wy).reshape(T, N, -1)
     if has_bias(params):
         logits += params["by"]
     y = sigmoid(logits)
@@ -102,82 +120,86 @@ def backward(params, cache, dy, *, return_dh=False):
     dh of shape (T, N, H): the total dE/dh_t at every step (for vanishing-gradient plots), and
     dh0, the gradient w.r.t. the initial state: ``grads, dh, dh0 = backward(..., return_dh=True)``.
     """
+    _check_cache(params, cache)
     dy = _check_like(dy, cache.y.shape, "dy", "y")
     dlogits = dy * dsigmoid_from_output(cache.y)                        # delta_y
-    return backward_from_logits(params, cache, dlogits, return_dh=return_dh)
+    return _backward_from_logits(params, cache, dlogits, return_dh)
 
 
 def backward_from_logits(params, cache, dlogits, *, return_dh=False):
     """As backward, but given dE/dlogits (delta_y) directly: the stable path for cross-entropy."""
-    validate_params(params)
+    _check_cache(params, cache)
     dlogits = _check_like(dlogits, cache.logits.shape, "dlogits", "the logits")
+    return _backward_from_logits(params, cache, dlogits, return_dh)
+
+
+def _backward_from_logits(params, cache, dlogits, return_dh):
+    """backward_from_logits() on inputs already checked."""
     x, z, r, h_tilde, h = cache.x, cache.z, cache.r, cache.h_tilde, cache.h
     T, N, D = x.shape
     H = h.shape[2]
-    O = dlogits.shape[2]
     Uz, Ur, U, Wy = params["Uz"], params["Ur"], params["U"], params["Wy"]
     reset_after = is_reset_after(params)
-    h_prev_all = cache.h_prev
+    h_prev = cache.h_prev
+    dh = (dlogits.reshape(T * N, -1) @ Wy.T).reshape(T, N, H)       # delta_y Wy^T, all t
 
-    # Local derivatives of every step at once, from the saved outputs (as the seed does).
-    dz_local = dsigmoid_from_output(z)                                  # z (1 - z)
-    dr_local = dsigmoid_from_output(r)                                  # r (1 - r)
-    dh_tilde_local = dtanh_from_output(h_tilde)                         # 1 - h_tilde^2
-    one_minus_z = 1.0 - z
-    h_tilde_minus_h_prev = h_tilde - h_prev_all
-    dh_from_y = (dlogits.reshape(T * N, O) @ Wy.T).reshape(T, N, H)     # delta_y Wy^T, all t
-
-    dz = np.empty((T, N, H))          # delta_z_t
-    dr = np.empty((T, N, H))          # delta_r_t
-    delta = np.empty((T, N, H))       # delta_t (candidate pre-activation)
+    # Gradients w.r.t. the gates' pre-activations, mirroring gates: dz, dr, delta.
+    dgates = np.empty((3, T, N, H))
+    dz, dr, delta = dgates
     dhn = np.empty((T, N, H)) if reset_after else None
-    dh_all = np.empty((T, N, H)) if return_dh else None
-    Uzr_T = np.concatenate([Uz, Ur], axis=1).T                          # (2H, H)
-    dzr = np.empty((N, 2 * H))
-    dh_next = np.zeros((N, H))        # what step t+1 sends back to h_t
+    Uz_T, Ur_T, U_T = Uz.T, Ur.T, U.T
+    dh_tilde = np.empty((N, H))      # dE/dh_tilde_t
+    d_rh = np.empty((N, H))          # dE/d(r_t * h_{t-1}), or dE/d(r_t * hn_t)
+    local = np.empty((N, H))         # a local derivative (z_t (1 - z_t), ...)
+    dh_next = np.zeros((N, H))       # what step t+1 sends back to h_t
     for t in range(T - 1, -1, -1):
-        h_prev = h_prev_all[t]
-        dh = dh_from_y[t] + dh_next
-        if return_dh:
-            dh_all[t] = dh
-        dz[t] = dh * h_tilde_minus_h_prev[t] * dz_local[t]
-        delta[t] = dh * z[t] * dh_tilde_local[t]
+        dh_t = dh[t]
+        dh_t += dh_next                                   # dh_t: from y_t and from step t+1
+        # h_t = (1 - z_t) h_{t-1} + z_t h_tilde_t
+        np.multiply(dh_t, z[t], out=dh_tilde)             # dE/dh_tilde_t = dh_t z_t
+        np.subtract(h_tilde[t], h_prev[t], out=dz[t])     # dE/dz_t = dh_t (h_tilde_t - h_{t-1})
+        dz[t] *= dh_t
+        np.subtract(dh_t, dh_tilde, out=dh_next)          # dE/dh_{t-1} directly: dh_t (1 - z_t)
+        # z_t = sigmoid(...)
+        dsigmoid_from_output(z[t], out=local)             # z_t (1 - z_t)
+        dz[t] *= local                                    # dz_t
+        # h_tilde_t = tanh(x_t W + (r_t * h_{t-1}) U + b)
+        dtanh_from_output(h_tilde[t], out=local)          # 1 - h_tilde_t^2
+        np.multiply(dh_tilde, local, out=delta[t])        # delta_t
         if reset_after:
-            dhn[t] = delta[t] * r[t]
-            dr[t] = delta[t] * cache.hn[t] * dr_local[t]
-            d_from_candidate = dhn[t] @ U.T
+            np.multiply(delta[t], r[t], out=dhn[t])       # dE/dhn_t
+            np.multiply(delta[t], cache.hn[t], out=d_rh)  # dE/dr_t
+            dh_next += dhn[t] @ U_T                       # through hn_t = h_{t-1} U + bhn
         else:
-            d_rh = delta[t] @ U.T                                        # dE/d(r * h_prev)
-            dr[t] = h_prev * d_rh * dr_local[t]
-            d_from_candidate = d_rh * r[t]
-        dzr[:, :H] = dz[t]
-        dzr[:, H:] = dr[t]
-        dh_next = dh * one_minus_z[t] + d_from_candidate + dzr @ Uzr_T
+            np.matmul(delta[t], U_T, out=d_rh)            # dE/d(r_t * h_{t-1})
+            dh_next += d_rh * r[t]                        # through r_t * h_{t-1}
+            d_rh *= h_prev[t]                             # dE/dr_t
+        # r_t = sigmoid(...)
+        dsigmoid_from_output(r[t], out=local)             # r_t (1 - r_t)
+        np.multiply(d_rh, local, out=dr[t])               # dr_t
+        dh_next += dz[t] @ Uz_T                           # through z_t
+        dh_next += dr[t] @ Ur_T                           # through r_t
 
     # Weight gradients summed over all steps and sequences: one matmul each.
     X = x.reshape(T * N, D)
-    Hp = h_prev_all.reshape(T * N, H)
-    DZ, DR, DELTA = (a.reshape(T * N, H) for a in (dz, dr, delta))
-    grads = {
-        "Wz": X.T @ DZ, "Uz": Hp.T @ DZ,
-        "Wr": X.T @ DR, "Ur": Hp.T @ DR,
-        "W": X.T @ DELTA,
-        "Wy": h.reshape(T * N, H).T @ dlogits.reshape(T * N, O),
-    }
+    H_prev = h_prev.reshape(T * N, H)
+    dG = dgates.reshape(3, T * N, H)
+    dWz, dWr, dW = X.T @ dG                                         # x_t^T dz_t, ... summed
+    dUz, dUr = H_prev.T @ dG[:2]                                    # h_{t-1}^T dz_t, ...
+    grads = {"Wz": dWz, "Uz": dUz, "Wr": dWr, "Ur": dUr, "W": dW,
+             "Wy": h.reshape(T * N, H).T @ dlogits.reshape(T * N, -1)}
     if reset_after:
-        DHN = dhn.reshape(T * N, H)
-        grads["U"] = Hp.T @ DHN
-        grads["bhn"] = DHN.sum(axis=0)
+        dHN = dhn.reshape(T * N, H)
+        grads["U"] = H_prev.T @ dHN                                 # h_{t-1}^T dhn_t
+        grads["bhn"] = dHN.sum(axis=0)
     else:
-        grads["U"] = (r.reshape(T * N, H) * Hp).T @ DELTA
+        grads["U"] = (r * h_prev).reshape(T * N, H).T @ dG[2]      # (r_t * h_{t-1})^T delta_t
     if has_bias(params):
-        grads["bz"] = DZ.sum(axis=0)
-        grads["br"] = DR.sum(axis=0)
-        grads["b"] = DELTA.sum(axis=0)
-        grads["by"] = dlogits.reshape(T * N, O).sum(axis=0)
-    grads = {k: grads[k] for k in params}                               # params' key order
+        grads["bz"], grads["br"], grads["b"] = np.ones(T * N) @ dG    # sums over t and n
+        grads["by"] = dlogits.reshape(T * N, -1).sum(axis=0)
+    grads = {k: np.ascontiguousarray(grads[k]) for k in params}     # params' key order
     if return_dh:
-        return grads, dh_all, dh_next
+        return grads, dh, dh_next
     return grads
 
 
@@ -200,8 +222,8 @@ def check_inputs(x, D):
                          f"{x.shape[2]}")
     if x.shape[0] == 0 or x.shape[1] == 0:
         raise ValueError(f"x has shape {x.shape}: it needs at least one step and one sequence")
-    x = x.astype(np.float64, copy=False)
-    if not np.all(np.isfinite(x)):
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    if not all_finite(x):
         raise ValueError("x contains NaN or inf; clean the inputs first")
     return x
 
@@ -210,19 +232,40 @@ def check_h0(h0, N, H):
     """h0 as a float64 (N, H) array (zeros when None)."""
     if h0 is None:
         return np.zeros((N, H))
-    h0 = np.asarray(h0, dtype=np.float64)
+    try:
+        h0 = np.asarray(h0, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"h0 must be a numeric array of shape (N, H) = ({N}, {H})") from None
     if h0.shape != (N, H):
         raise ValueError(f"h0 has shape {h0.shape} but must be (N, H) = ({N}, {H})")
-    if not np.all(np.isfinite(h0)):
+    if not all_finite(h0):
         raise ValueError("h0 contains NaN or inf")
     return h0
 
 
+def _check_cache(params, cache):
+    """params valid, and of the same GRU (sizes, variant) that produced the cache."""
+    D, H, O = validate_params(params)
+    if not isinstance(cache, GRUCache):
+        raise ValueError(f"cache must be the GRUCache returned by gl.forward, "
+                         f"got {type(cache).__name__}")
+    if cache.x.shape[2] != D or cache.h.shape[2] != H or cache.y.shape[2] != O:
+        raise ValueError(f"the cache comes from a GRU with D, H, O = {cache.x.shape[2]}, "
+                         f"{cache.h.shape[2]}, {cache.y.shape[2]} but params have {D}, {H}, {O}; "
+                         f"use the params you ran forward with")
+    if is_reset_after(params) != (cache.hn is not None):
+        raise ValueError("the cache and params are different GRU variants (one has 'bhn'); "
+                         "use the params you ran forward with")
+
+
 def _check_like(a, shape, name, what):
-    a = np.asarray(a, dtype=np.float64)
+    try:
+        a = np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a numeric array of shape {shape}") from None
     if a.shape != shape:
         raise ValueError(f"{name} has shape {a.shape} but {what} has shape {shape}; "
                          f"they must match exactly (nothing is broadcast)")
-    if not np.all(np.isfinite(a)):
+    if not all_finite(a):
         raise ValueError(f"{name} contains NaN or inf")
     return a

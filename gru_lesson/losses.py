@@ -9,7 +9,8 @@ even when y rounds to exactly 0 or 1.
 
 import numpy as np
 
-from .gru import _check_like, backward, backward_from_logits, check_inputs, forward
+from .activations import dsigmoid_from_output
+from .gru import _backward_from_logits, _check_like, _forward, check_h0, check_inputs
 from .params import validate_params
 
 LOSSES = ("half_squared_error", "bce")
@@ -35,12 +36,14 @@ def loss_and_grads(params, x, d, loss="half_squared_error", h0=None):
     """
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {loss!r}")
-    D, _, O = validate_params(params)
+    D, H, O = validate_params(params)                   # checked once, here
     x = check_inputs(x, D)
     d = _check_like(d, x.shape[:2] + (O,), "d", "y (T, N, O)")
-    y, cache = forward(params, x, h0)
+    h0 = check_h0(h0, x.shape[1], H)
+    y, cache = _forward(params, x, h0)
     if loss == "half_squared_error":
         E, dy = half_squared_error(y, d)
-        return E, backward(params, cache, dy)
-    E, dlogits = bce_with_logits(cache.logits, d)
-    return E, backward_from_logits(params, cache, dlogits)
+        dlogits = dy * dsigmoid_from_output(y)          # delta_y, as in gl.backward
+    else:
+        E, dlogits = bce_with_logits(cache.logits, d)
+    return E, _backward_from_logits(params, cache, dlogits, return_dh=False)

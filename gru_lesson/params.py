@@ -97,9 +97,14 @@ def validate_params(params):
             raise ValueError(f"params['{k}'] has shape {params[k].shape} but Wz {Wz.shape} and "
                              f"Wy {Wy.shape} imply {shape}; fix the shape of '{k}'")
     for k, v in params.items():
-        if not np.all(np.isfinite(v)):
+        if not all_finite(v):
             raise ValueError(f"params['{k}'] contains NaN or inf; re-initialise or reload it")
     return D, H, O
+
+
+def all_finite(a):
+    """True when the array a holds no NaN or inf."""
+    return bool(np.isfinite(a).all())
 
 
 def as_generator(rng):
