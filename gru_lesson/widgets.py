@@ -15,6 +15,7 @@ ipywidgets is imported only when a widget is built.
 import base64
 import html
 import inspect
+import re
 import struct
 import threading
 import time
@@ -25,6 +26,7 @@ import numpy as np
 
 MAX_BITS = 256                 # operands up to 2^256 - 1; the net reads max bit length + 1 steps
 _SEPARATORS = str.maketrans("", "", "_ '")      # digit-group separators people type
+_LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0)   # the panel's choices
 _EXAMPLE = (45, 19)            # 101101 + 010011: a carry that ripples through six bits
 _CSS_ERROR = "color:#8c2d04;background:#fff3e0;border-left:4px solid #e08214;padding:4px 8px"
 _CSS_HINT = "color:#333;background:#eef2fb;border-left:4px solid #3b528b;padding:4px 8px"
@@ -353,6 +355,11 @@ class Adder:
         """The answer line as plain text (what a reader sees above the bit table)."""
         return "" if self.details is None else result_text(self.details)
 
+    @property
+    def message_text(self):
+        """The message under the boxes as plain text ("" when there is none)."""
+        return _plain(self.message.value)
+
     def on_change(self, callback):
         """Call callback(details) after every new addition (the gate explorer listens)."""
         self._listeners.append(callback)
@@ -425,6 +432,17 @@ class GateExplorer:
     def step(self):
         return self.slider.value
 
+    @property
+    def text(self):
+        """What the highlighted step does, as plain text (the heading above the bars)."""
+        d = self.adder.details
+        if d is None:
+            return ""
+        t = min(self.slider.value, int(d.T) - 1)
+        return (f"Step t = {t}: reads a_t = {int(d.a_bits[t])}, b_t = {int(d.b_bits[t])}; writes "
+                f"{int(d.out_bits[t])} (y = {float(np.ravel(d.prob)[t]):.3f}); true carry out "
+                f"{int(d.carry[t])}")
+
     def update(self):
         """Follow the adder: a new sum (or a new net) resets the slider's range."""
         details = self.adder.details
@@ -451,25 +469,33 @@ class GateExplorer:
         t = min(self.slider.value, int(details.T) - 1)
         self.table.value = bit_table_html(details, highlight=t)
         self.view.value = gates_svg(details, t, self.carry_units)
-        if len(self.carry_units):
-            units = ", ".join(str(int(u)) for u in self.carry_units)
-            self.note.value = (f"<div>Carry units (from <code>gl.carry_units</code>): "
-                               f"<b>{units}</b>, marked in orange. Watch them switch when the "
-                               "carry row changes.</div>")
-        else:
-            self.note.value = ("<div>No hidden unit of this net tracks the carry on its own "
-                               "(<code>gl.carry_units</code> found none).</div>")
+        self.note.value = self._note()
+
+    def _note(self):
+        if not len(self.carry_units):
+            return ""
+        units = ", ".join(
+            f"<b>{u}</b>" + (f" (correlation with the carry {self.carry_corr[u]:+.2f})"
+                             if u in self.carry_corr else "")
+            for u in (int(u) for u in self.carry_units))
+        return (f"<div>Carry units, marked in orange (<code>gl.carry_units</code>): {units}. "
+                "Watch their h<sub>t</sub> when the carry row changes.</div>")
 
     def _find_carry_units(self):
+        """The lesson's carry units of the adder's net (gl.carry_units: the units whose h_t
+        correlates best with the true carry), at most three, and their correlations."""
+        self.carry_corr = {}
         if self._fixed_units is not None:
             return np.asarray(self._fixed_units, dtype=int).reshape(-1)
         import gru_lesson as gl
+        from gru_lesson.analysis import carry_correlations
 
-        try:
-            found = gl.carry_units(self.adder.params)
-        except (ImportError, AttributeError, ValueError):
-            return np.zeros(0, dtype=int)
-        return np.asarray(found, dtype=int).reshape(-1)
+        params = self.adder.params
+        H = params["Uz"].shape[0]
+        found = np.asarray(gl.carry_units(params, top=min(3, H)), dtype=int).reshape(-1)
+        corr = carry_correlations(params)
+        self.carry_corr = {int(u): float(corr[u]) for u in found}
+        return found
 
 
 class TrainPanel:
@@ -501,12 +527,14 @@ class TrainPanel:
         label = {"description_width": "9em"}
         self.procedure = w.ToggleButtons(
             options=[("Fast (mini-batches)", "fast"), ("The seed's (one sum a step)", "seed")],
-            value="fast", description="Procedure", style=label)
+            value="fast", description="Procedure",
+            style={"description_width": "9em", "button_width": "15em"})
         self.hidden_size = w.IntSlider(value=int(defaults["hidden_size"].default), min=1,
                                        max=64, description="Hidden size H", style=label)
-        self.lr = w.FloatLogSlider(value=float(defaults["lr"].default), base=10, min=-4,
-                                   max=0, step=0.1, description="Learning rate", style=label,
-                                   readout_format=".2g")
+        rates = sorted({*_LEARNING_RATES, float(defaults["lr"].default)})
+        self.lr = w.SelectionSlider(options=[(f"{v:g}", v) for v in rates],
+                                    value=float(defaults["lr"].default),
+                                    description="Learning rate", style=label)
         self._fast_steps = int(defaults["max_steps"].default)
         self.steps = w.BoundedIntText(value=self._fast_steps, min=1, max=100_000, step=100,
                                       description="Steps (at most)", style=label)
@@ -521,6 +549,7 @@ class TrainPanel:
                                        disabled=adder is None)
         self.progress = w.IntProgress(value=0, min=0, max=self.steps.value,
                                       description="Progress", style=label)
+        self.progress_text = w.HTML()
         self.plot = w.HTML(loss_curve_svg([], title=self._plot_title()))
         self.status = w.HTML()
         self.procedure.observe(self._on_procedure, names="value")
@@ -530,7 +559,7 @@ class TrainPanel:
         controls = w.VBox([self.procedure, self.hidden_size, self.lr, self.steps,
                            w.HBox([self.seed, self.bias]),
                            w.HBox([self.train_button, self.stop_button, self.shipped_button]),
-                           self.progress])
+                           w.HBox([self.progress, self.progress_text])])
         self.widget = w.VBox([w.HBox([controls, self.plot]), self.status])
         self.widget.add_class("gru-train-panel")
         self._sync_controls()
@@ -564,6 +593,7 @@ class TrainPanel:
         self._set_running(True)
         self.progress.max = steps
         self.progress.value = 0
+        self.progress_text.value = ""
         self.plot.value = loss_curve_svg([], title=self._plot_title())
         what = self._describe(steps, seed)
         self.status.value = f"<div>Training {what} …</div>"
@@ -576,6 +606,7 @@ class TrainPanel:
             if now - last[0] >= self.redraw_every:      # throttled: widgets cost a message each
                 last[0] = now
                 self.progress.value = min(step, steps)
+                self.progress_text.value = f"step {step:,} of at most {steps:,}"
                 self.plot.value = loss_curve_svg(history.loss, title=title)
             return self._stop.is_set()
 
@@ -603,6 +634,7 @@ class TrainPanel:
         taken = len(history.loss)
         self.progress.max = max(taken, 1)
         self.progress.value = taken
+        self.progress_text.value = f"done: {taken:,} steps"
         self.plot.value = loss_curve_svg(history.loss, taken, title=self._plot_title())
         switched = ""
         if self.adder is not None:
@@ -623,7 +655,7 @@ class TrainPanel:
         if self.procedure.value == "seed":
             return f"the seed's way (H = 16, lr 0.1, no biases, seed {seed})"
         bias = "with biases" if self.bias.value else "without biases"
-        return (f"the fast way (H = {self.hidden_size.value}, lr {self.lr.value:.2g}, {bias}, "
+        return (f"the fast way (H = {self.hidden_size.value}, lr {self.lr.value:g}, {bias}, "
                 f"seed {seed})")
 
     def _set_running(self, running):
@@ -668,6 +700,11 @@ def app(params=None):
 
 
 # --------------------------------------------------------------------------- helpers
+
+def _plain(markup):
+    """The text of a small HTML snippet (tags dropped, entities decoded)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", markup)).strip()
+
 
 def _shorten(text, limit=24):
     """User text fit to quote in a message: short, with tabs and newlines made visible."""

@@ -58,10 +58,14 @@ def _jupyter_env(home):
     """Environment with config, runtime and settings dirs inside `home`, so user settings and
     other servers can't interfere, and JupyterLab's news/update popups are off."""
     settings = home / "lab-settings"
-    notification = settings / "@jupyterlab" / "apputils-extension"
-    notification.mkdir(parents=True, exist_ok=True)
-    (notification / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    for plugin, values in {
+        "apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+        # every cell stays in the page, so a test can see them all
+        "notebook-extension/tracker": {"windowingMode": "none"},
+    }.items():
+        path = settings / "@jupyterlab" / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
     env = dict(os.environ)
     env.update({
         "JUPYTER_CONFIG_DIR": str(home / "config"),
@@ -148,10 +152,24 @@ def stop_server(proc, timeout=10.0):
         proc.wait()
 
 
+def _answers(ready):
+    """Whether the server is up: ready is a URL that must answer 200, or a port to connect to."""
+    if isinstance(ready, int):
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", ready), 1):
+            return True
+        return False
+    try:
+        with urllib.request.urlopen(ready, timeout=2) as reply:
+            return reply.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
 @contextlib.contextmanager
-def start_server(command, home, ready_url, timeout=60.0):
-    """Run `command` in its own process group, yield once `ready_url` answers HTTP 200, and stop
-    it (and its kernels) on exit, even when the body fails. The log is kept in home/server.log."""
+def start_server(command, home, ready, timeout=60.0):
+    """Run `command` in its own process group, yield once it is ready (`ready`: a URL that must
+    answer HTTP 200, or a port that must accept connections), and stop it and its kernels on
+    exit, even when the body fails. The log is kept in home/server.log."""
     home = pathlib.Path(home)
     home.mkdir(parents=True, exist_ok=True)
     log_path = home / "server.log"
@@ -165,14 +183,10 @@ def start_server(command, home, ready_url, timeout=60.0):
             if proc.poll() is not None:
                 raise RuntimeError(f"server exited with status {proc.returncode}:\n"
                                    + log_path.read_text(errors="replace")[-3000:])
-            try:
-                with urllib.request.urlopen(ready_url, timeout=2) as reply:
-                    if reply.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
+            if _answers(ready):
+                break
             if time.monotonic() > deadline:
-                raise TimeoutError(f"server did not answer {ready_url} within {timeout:.0f} s:\n"
+                raise TimeoutError(f"server did not answer {ready} within {timeout:.0f} s:\n"
                                    + log_path.read_text(errors="replace")[-3000:])
             time.sleep(0.25)
         yield proc
