@@ -271,8 +271,9 @@ $$
 $$
 
 where $\delta h_t^{\,\text{from } t+1}$ is the `dh_prev` that step $t+1$ returned (zero at
-$t = T$: nothing comes after the last step). At each step call your `gru_step_backward`. Every weight is shared by all steps, so its
-gradient is a **sum over time** (and over the batch):
+$t = T$: nothing comes after the last step). At each step call your `gru_step_backward`.
+Every weight is shared by all steps, so its gradient is a **sum over time** (and over the
+batch):
 
 $$
 \frac{\partial E}{\partial W_z} = \sum_t x_t^\top \delta z_t,\quad
