@@ -30,6 +30,7 @@ _LAZY = {
     "load_pretrained": "weights", "save_params": "weights", "load_params": "weights",
     "from_torch": "torch_compat", "to_torch": "torch_compat",
     "rnn_init_params": "rnn", "rnn_forward": "rnn", "rnn_backward": "rnn",
+    "rnn_backward_from_logits": "rnn", "rnn_loss_and_grads": "rnn", "RNNCache": "rnn",
     "carry_units": "analysis",
 }
 
