@@ -201,7 +201,7 @@ def training_curves(history, *, title="Training", smooth=None):
         ax_loss.legend(loc="upper right")
     ax_loss.set_yscale("log")
     ax_loss.set_xlabel("training step")
-    ax_loss.set_ylabel("loss E (log scale)")
+    ax_loss.set_ylabel("loss (log scale)")
     ax_loss.set_title("Loss")
 
     names = {"random": "held-out random pairs", "carry": "long carry chains",
