@@ -159,6 +159,9 @@ def _crashed(exercise, name, exc):
         return _fail(exercise, "not_elementwise", sentence,
                      "math.exp and friends take one number; use NumPy's np.exp, np.tanh, which "
                      "work element by element on whole arrays.")
+    if isinstance(exc, AttributeError) and "'dict' object" in text:
+        return _fail(exercise, "exception", sentence,
+                     'params is a plain dict: write params["Wz"], not params.Wz.')
     return _fail(exercise, "exception", sentence,
                  "fix the error and run this cell again; call your function on a small input in "
                  "a new cell to see the full traceback.")
@@ -167,7 +170,7 @@ def _crashed(exercise, name, exc):
 def _array(exercise, value, what, shape):
     """value as a float64 array of the given shape, or a verdict naming what is off."""
     if value is None:
-        raise _fail(exercise, "returned_none", f"{what} came back as None.",
+        raise _fail(exercise, "returned_none", f"Your {what} came back as None.",
                     "end your function with a return statement.")
     try:
         a = np.asarray(value)
@@ -175,23 +178,24 @@ def _array(exercise, value, what, shape):
             raise ValueError
     except (TypeError, ValueError):
         raise _fail(exercise, "not_an_array",
-                    f"{what} should be a NumPy array but is a {type(value).__name__}.",
+                    f"Your {what} should be a NumPy array but is a {type(value).__name__}.",
                     "compute it with NumPy operations on the arrays you were given.") from None
     if a.shape != shape:
         if shape and a.shape == shape[::-1]:
-            sentence = f"{what} has shape {a.shape}, the transpose of the {shape} it should have."
+            sentence = (f"Your {what} has shape {a.shape}, the transpose of the {shape} it "
+                        f"should have.")
             hint = "check which side of each product the weight goes on (row vectors: x @ W)."
         else:
-            sentence = f"{what} has shape {a.shape} but should have shape {shape}."
+            sentence = f"Your {what} has shape {a.shape} but should have shape {shape}."
             hint = ("sum over the batch (axis 0) only where the equation sums; element-wise "
                     "operations keep the shape (N, H).")
         raise _fail(exercise, "wrong_shape", sentence, hint)
     if a.dtype != np.float64:
-        raise _fail(exercise, "not_float64", f"{what} has dtype {a.dtype}, not float64.",
+        raise _fail(exercise, "not_float64", f"Your {what} has dtype {a.dtype}, not float64.",
                     "keep everything in float64 (don't build arrays with dtype=np.float32 or "
                     "int); the checks compare to 1e-8.")
     if not np.all(np.isfinite(a)):
-        raise _fail(exercise, "not_finite", f"{what} contains NaN or inf.",
+        raise _fail(exercise, "not_finite", f"Your {what} contains NaN or inf.",
                     "look for an exp() that overflows or a division by zero.")
     return a
 

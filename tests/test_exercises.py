@@ -279,6 +279,11 @@ def test_shape_errors_get_a_row_vector_hint():
     assert result.mistake == "shape_mismatch" and "x_t @ Wz" in result.message
 
 
+def test_attribute_access_on_params_gets_a_dict_hint():
+    result = ex.check_step_forward(lambda x_t, h_prev, params: params.Wz, verbose=False)
+    assert result.mistake == "exception" and 'params["Wz"]' in result.message
+
+
 def test_not_a_function():
     result = ex.check_sigmoid(np.zeros(3), verbose=False)
     assert result.mistake == "not_a_function"
