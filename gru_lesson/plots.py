@@ -226,12 +226,13 @@ def training_curves(history, *, title="Training", smooth=None):
 # ----------------------------------------------------------------------------- inside the net
 
 def gate_heatmaps(cache, *, n=0, a_bits=None, b_bits=None, names=("r", "z", "h_tilde", "h"),
-                  units=None, title=None):
+                  units=None, chosen=None, title=None):
     """Heatmaps of the gates over time for sequence n of a forward cache.
 
     One panel per name in ``names`` (from r, z, h_tilde, h): time steps on the x axis (with the
     input bits under each step when a_bits, b_bits are given), hidden units on the y axis.
-    units: which hidden units to show, in that order (default all).
+    units: which hidden units to show, in that order (default all); chosen: units to mark
+    with a * (e.g. the carry units).
     """
     plt = _plt()
     unknown = [k for k in names if k not in GATES]
@@ -244,6 +245,7 @@ def gate_heatmaps(cache, *, n=0, a_bits=None, b_bits=None, names=("r", "z", "h_t
         raise ValueError(f"units must be indices of hidden units in 0..{H - 1}")
     labels = _step_labels(T, a_bits, b_bits)
     with_bits = a_bits is not None and b_bits is not None
+    chosen = set() if chosen is None else {int(u) for u in np.atleast_1d(chosen)}
 
     fig, axes = plt.subplots(len(names), 1, figsize=(max(10, 0.55 * T + 4),
                                                      1.0 + 0.32 * len(units) * len(names)
@@ -258,10 +260,11 @@ def gate_heatmaps(cache, *, n=0, a_bits=None, b_bits=None, names=("r", "z", "h_t
         cbar = fig.colorbar(im, ax=ax, pad=0.01, fraction=0.04)
         cbar.set_ticks([lo, (lo + hi) / 2, hi])
         ax.set_title(label, loc="left")
-        ax.set_ylabel("hidden unit")
+        ax.set_ylabel("hidden unit" + (" (* carry)" if chosen else ""))
         ticks = np.arange(len(units))
         step = 1 if len(units) <= 16 else int(np.ceil(len(units) / 16))
-        ax.set_yticks(ticks[::step], [str(u) for u in units[::step]])
+        ax.set_yticks(ticks[::step],
+                      [f"{u}*" if u in chosen else str(u) for u in units[::step]])
     bottom = axes[-1, 0]
     bottom.set_xticks(np.arange(1, T + 1), labels)
     bottom.set_xlabel(_bits_xlabel(with_bits))

@@ -82,10 +82,10 @@ def test_gate_heatmaps_show_the_cache(cache):
 
 
 def test_gate_heatmaps_subset_of_units_and_names(cache):
-    fig = plots.gate_heatmaps(cache, names=("z",), units=[4, 0])
+    fig = plots.gate_heatmaps(cache, names=("z",), units=[4, 0], chosen=[0])
     ax = fig.axes[0]
     np.testing.assert_array_equal(ax.images[0].get_array(), cache.z[:, 0, [4, 0]].T)
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["4", "0"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["4", "0*"]
     assert ax.get_xlabel() == "time step t"
 
 
