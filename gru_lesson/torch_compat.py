@@ -55,7 +55,13 @@ TOLERANCES = {"float32": (1e-6, 1e-5), "float64": (1e-12, 1e-10)}
 
 
 def torch_available():
-    """True when PyTorch can be imported (checked without importing it)."""
+    """True when PyTorch can be imported (checked without importing it).
+
+    Setting the environment variable GRU_LESSON_NO_TORCH=1 makes it say False, so the notebooks'
+    torch-free path can be shown (and tested) on a machine that has torch.
+    """
+    if os.environ.get("GRU_LESSON_NO_TORCH", "") not in ("", "0"):
+        return False
     return importlib.util.find_spec("torch") is not None
 
 
@@ -432,6 +438,7 @@ def save_torch_comparison(path=None, seed=0):
         with os.fdopen(fd, "w") as f:
             json.dump(results, f, indent=1)
             f.write("\n")
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)

@@ -128,6 +128,32 @@ def gradient_norms(model, params, lag, *, n=256, rng=0):
     return norms[::-1].copy()                               # distance 0 first
 
 
+def update_gate_path(params, lag, *, n=256, rng=0):
+    """Where a trained GRU keeps the flagged bit, and how open its (1 - z) path is.
+
+    The memory unit is the one whose final state correlates most with the bit. Returns a dict:
+    unit, corr (|correlation| of h_T with the bit), z_flagged (mean z at the flagged step: how
+    much it writes), keep (mean 1 - z over the distractor steps: how much it keeps per step),
+    keep_product (mean over sequences of the product of 1 - z over all ``lag`` distractor steps:
+    the factor the direct path multiplies the gradient by) and keep_by_unit (mean 1 - z, every
+    unit).
+    """
+    x, target = flagged_bit_batch(lag, n, rng)
+    _, cache = forward(params, x)
+    h_T = cache.h[-1]
+    spread = h_T.std(axis=0)
+    corr = np.zeros(h_T.shape[1])
+    ok = spread > 0
+    corr[ok] = np.abs([np.corrcoef(h_T[:, u], target)[0, 1] for u in np.flatnonzero(ok)])
+    unit = int(np.argmax(corr))
+    keep = 1.0 - cache.z[1:, :, unit]                                  # (lag, n)
+    return {"unit": unit, "corr": float(corr[unit]),
+            "z_flagged": float(cache.z[0, :, unit].mean()),
+            "keep": float(keep.mean()) if lag else 1.0,
+            "keep_product": float(np.prod(keep, axis=0).mean()),
+            "keep_by_unit": (1.0 - cache.z[1:]).mean(axis=(0, 1)) if lag else np.ones(len(corr))}
+
+
 def run_experiment(lags=(5, 10, 20, 40, 80), seeds=(0, 1, 2, 3, 4), *, hidden_size=8,
                    steps=10_000, batch_size=32, lr=0.02, clip=1.0, test_size=1000, progress=None):
     """Train both models at every lag and seed; return the results as a JSON-ready dict.

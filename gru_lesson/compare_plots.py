@@ -1,0 +1,119 @@
+"""Plots for notebook 06 (why gates): gradient norms in time, accuracy vs dependency length.
+
+Each function returns a matplotlib Figure (it never calls plt.show()); matplotlib is imported
+inside, so `import gru_lesson` stays cheap. Colours are Okabe-Ito (colour-blind safe), fonts
+big enough for a projector.
+"""
+
+import numpy as np
+
+# Okabe-Ito: readable for every common kind of colour blindness
+COLOURS = {"rnn": "#D55E00", "gru": "#0072B2"}
+LABELS = {"rnn": "plain RNN", "gru": "GRU"}
+FONT = 14
+
+
+def plot_gradient_norms(curves, *, title="How much gradient reaches step T - k", ymin=1e-30,
+                        ax=None):
+    """||dE/dh_{T-k}|| against the distance k to the loss, on a log scale.
+
+    curves: {label: 1-D array indexed by distance}. A label starting with "rnn" or "gru" gets
+    that model's colour; one containing "init" is drawn dashed (at initialisation), others solid.
+    The y axis stops at ``ymin`` (None: wherever the data go); a curve that falls below it
+    leaves the chart and its legend entry says so.
+    """
+    plt = _pyplot()
+    fig, ax = _figure_and_axes(plt, ax, (9, 5))
+    if not curves:
+        raise ValueError("curves is empty: give {label: norms by distance}")
+    for label, norms in curves.items():
+        norms = np.asarray(norms, dtype=float)
+        if norms.ndim != 1:
+            raise ValueError(f"curve {label!r} must be 1-D (one norm per distance), "
+                             f"got shape {norms.shape}")
+        model = "rnn" if label.lower().startswith("rnn") else \
+            "gru" if label.lower().startswith("gru") else None
+        below = ymin is not None and np.any(norms < ymin)
+        ax.semilogy(np.arange(len(norms)), np.maximum(norms, 1e-300), lw=2.5,
+                    ls="--" if "init" in label else "-", color=COLOURS.get(model),
+                    label=label + (f"  (below {ymin:.0e} from k = "
+                                   f"{int(np.argmax(norms < ymin))})" if below else ""))
+    if ymin is not None:
+        top = max(float(np.max(np.asarray(v, dtype=float))) for v in curves.values())
+        ax.set_ylim(ymin, 10 ** np.ceil(np.log10(max(top, ymin)) + 0.5))
+    ax.set_xlabel("distance k from the loss (steps back in time)", fontsize=FONT)
+    ax.set_ylabel(r"$\|\partial E / \partial h_{T-k}\|$  (log scale)", fontsize=FONT)
+    ax.set_title(title, fontsize=FONT + 2)
+    ax.tick_params(labelsize=FONT - 2)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=FONT - 2, loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+def plot_accuracy_vs_lag(results, *, ax=None):
+    """Test accuracy against the lag for both models: every seed a dot, the mean a line.
+
+    results: the dict of gru_lesson.why_gates.run_experiment / load_results.
+    """
+    plt = _pyplot()
+    fig, ax = _figure_and_axes(plt, ax, (9, 5))
+    lags = results["config"]["lags"]
+    offsets = {"rnn": -0.04, "gru": 0.04}                 # side by side, not on top
+    for model in ("rnn", "gru"):
+        runs = [r for r in results["runs"] if r["model"] == model]
+        if not runs:
+            continue
+        means = [np.mean([r["accuracy"] for r in runs if r["lag"] == lag]) for lag in lags]
+        ax.plot(lags, means, "-", lw=2.5, color=COLOURS[model],
+                label=f"{LABELS[model]} (mean of {len(results['config']['seeds'])} seeds)")
+        ax.scatter([r["lag"] * 2 ** offsets[model] for r in runs], [r["accuracy"] for r in runs],
+                   s=60, color=COLOURS[model], alpha=0.6, edgecolor="white",
+                   marker="o" if model == "gru" else "s")
+    ax.axhline(0.5, color="grey", ls=":", lw=1.5)
+    ax.text(lags[-1], 0.51, "chance", color="grey", fontsize=FONT - 2, ha="right")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(lags)
+    ax.set_xticklabels([str(v) for v in lags])
+    ax.set_ylim(0.4, 1.04)
+    ax.set_xlabel("lag: distractor steps between the bit and the question", fontsize=FONT)
+    ax.set_ylabel("test accuracy (1,000 sequences)", fontsize=FONT)
+    ax.set_title("Remember one bit for `lag` steps", fontsize=FONT + 2)
+    ax.tick_params(labelsize=FONT - 2)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=FONT - 2, loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+def plot_hidden_difference(h_a, h_b, *, labels=("reset after", "reset before"), unit=0,
+                           sequence=0, ax=None):
+    """One hidden unit over time under two variants: where two functions part ways."""
+    plt = _pyplot()
+    fig, ax = _figure_and_axes(plt, ax, (9, 4))
+    h_a, h_b = np.asarray(h_a), np.asarray(h_b)
+    if h_a.shape != h_b.shape or h_a.ndim != 3:
+        raise ValueError(f"h_a and h_b must both be (T, N, H), got {h_a.shape} and {h_b.shape}")
+    t = np.arange(1, h_a.shape[0] + 1)
+    ax.plot(t, h_a[:, sequence, unit], "-o", lw=2.5, color=COLOURS["gru"], label=labels[0])
+    ax.plot(t, h_b[:, sequence, unit], "--s", lw=2.5, color=COLOURS["rnn"], label=labels[1])
+    ax.set_xlabel("step t", fontsize=FONT)
+    ax.set_ylabel(f"h_t, unit {unit}", fontsize=FONT)
+    ax.set_title("Same weights, two candidate formulas", fontsize=FONT + 2)
+    ax.tick_params(labelsize=FONT - 2)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=FONT - 2)
+    fig.tight_layout()
+    return fig
+
+
+def _pyplot():
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _figure_and_axes(plt, ax, size):
+    if ax is not None:
+        return ax.figure, ax
+    fig, ax = plt.subplots(figsize=size)
+    return fig, ax
