@@ -326,7 +326,7 @@ def test_step_backward_reference_matches_engine():
     for k, (N, D, H) in enumerate(ex._STEP_SHAPES):
         params, x, h_prev, dh = ex._step_case(k, N, D, H)
         cache = ex._engine_step(params, x, h_prev)
-        mine = ex._step_backward_variant(dh, cache, params)
+        mine = ex.step_backward_with(dh, cache, params)
         engine = ex._engine_step_backward(params, x, h_prev, dh)
         for name in mine:
             assert gl.rel_error(mine[name], engine[name]) < 1e-12
@@ -413,7 +413,7 @@ def test_bptt_reference_matches_engine():
     for k, shape in enumerate(ex._SEQ_SHAPES):
         params, x, h0, dy = ex._seq_case(k, *shape)
         _, cache = gl.forward(params, x, h0=h0)
-        mine, _ = ex._bptt_variant(params, cache, dy)
+        mine, _ = ex.bptt_with(params, cache, dy)
         engine = gl.backward(params, cache, dy)
         for name in params:
             assert gl.rel_error(mine[name], engine[name]) < 1e-12
