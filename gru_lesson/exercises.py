@@ -381,7 +381,12 @@ def _parts(exercise, out, names, what):
         return {n: getattr(out, n) for n in names}
     if isinstance(out, (tuple, list)) and len(out) == len(names):
         return dict(zip(names, out, strict=True))
-    got = f"{len(out)} values" if isinstance(out, (tuple, list)) else f"a {type(out).__name__}"
+    if out is None:
+        got = "nothing (None)"
+    elif isinstance(out, (tuple, list)):
+        got = f"{len(out)} values"
+    else:
+        got = f"a {type(out).__name__}"
     raise _fail(exercise, "wrong_return", f"{what} returned {got}; expected {len(names)}: "
                 f"{', '.join(names)}.", f"end with: return {', '.join(names)}.")
 
@@ -461,8 +466,7 @@ def check_step_backward(gru_step_backward):
 
 
 def _diagnose_step_backward(exercise, got, true, wrong, dh, cache, params):
-    variants = [(m, step_backward_with(dh, cache, params, flags))
-                for m in BACKWARD_MISTAKES for flags in [m[1]]]
+    variants = [(m, step_backward_with(dh, cache, params, m[1])) for m in BACKWARD_MISTAKES]
     for (name, _, sentence, hint), v in variants:             # the whole step matches a mistake
         if all(_same(got[n], v[n]) for n in _STEP_OUTPUTS):
             raise _fail(exercise, name, sentence, hint)
