@@ -50,4 +50,5 @@ def dtanh_from_output(g, out=None):
 
 def log_sigmoid(a):
     """log(sigmoid(a)) = -log(1 + e^-a), stable for any finite a."""
-    return -np.logaddexp(0.0, -a)
+    with np.errstate(under="ignore"):           # e^-a underflows to 0 for a > 745: harmless
+        return -np.logaddexp(0.0, -np.asarray(a, dtype=np.float64))
