@@ -31,6 +31,7 @@ from .params import as_generator, init_params
 SEED_BITS = 16            # uNum: 16 steps
 SEED_HIDDEN = 16          # hdim
 SEED_ETA = 0.1            # eta
+INIT_SCALE = 1.0          # train: initial weights uniform in [-INIT_SCALE, INIT_SCALE]
 CORNERS = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])   # x_t for code 0..3
 
 
@@ -223,7 +224,7 @@ def _excluded_keys(bits):
 
 # ------------------------------------------------------------------------------ fast training
 
-def train(bits=16, hidden_size=16, seed=0, *, bias=True, lr=0.03, batch_size=64,
+def train(bits=16, hidden_size=16, seed=0, *, bias=True, lr=0.02, batch_size=64,
           max_steps=5000, check_every=50, progress=True, callback=None):
     """Train an adder fast: minibatch Adam on cross-entropy, early stop at 100% held-out.
 
@@ -247,9 +248,10 @@ def train(bits=16, hidden_size=16, seed=0, *, bias=True, lr=0.03, batch_size=64,
     max_steps = _check_positive(max_steps, "max_steps")
     check_every = _check_every(check_every)
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < 10:
-        raise ValueError(f"lr must be a positive number (e.g. 0.03), got {lr!r}")
+        raise ValueError(f"lr must be a positive number (e.g. 0.02), got {lr!r}")
     rng = as_generator(_check_seed(seed))
-    params = init_params(2, hidden_size, 1, bias=bool(bias), rng=rng)
+    params = {k: v * INIT_SCALE for k, v in
+              init_params(2, hidden_size, 1, bias=bool(bias), rng=rng).items()}
     batches = _TrainingBatches(bits, batch_size, rng)
     adam = _Adam(params, lr)
     random_set = PairScorer(*held_out_pairs())
@@ -325,6 +327,7 @@ class _TrainingBatches:
     """Minibatches (x (T, N, 2), d (T, N, 1)) with T = bits + 1, never a held-out pair."""
 
     CHAIN_FRACTION = 0.5
+    CARRY_CHAIN_SHARE = 0.5
 
     def __init__(self, bits, batch_size, rng):
         self.bits, self.N, self.rng = bits, batch_size, rng
@@ -366,8 +369,9 @@ class _TrainingBatches:
         pos = np.arange(L)[None, :]
         gen = chain[:, None] & (pos == start[:, None])
         prop = chain[:, None] & (pos > start[:, None]) & (pos < stop[:, None])
-        a[gen] = 1
-        b[gen] = 1
+        carry_in = rng.random(n) < self.CARRY_CHAIN_SHARE     # chain starts (1, 1), else (0, 0)
+        a[gen] = np.repeat(carry_in, L).reshape(n, L)[gen]
+        b[gen] = a[gen]
         b[prop] = 1 - a[prop]
         return a, b
 

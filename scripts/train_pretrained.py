@@ -1,0 +1,61 @@
+"""Train the adder shipped as gru_lesson/assets/pretrained.npz, check it, and write it.
+
+    .venv/bin/python scripts/train_pretrained.py            # about 10 s
+
+The net is trained on 16-bit sums only (``gl.train(bits=16, hidden_size=16)``), then kept
+training for a fixed budget past the point where the held-out sets are first right, which makes
+its carry state more stable over long inputs. It is written only if it is exact on the 1,000
+held-out 16-bit pairs, on 1,000 random 256-bit pairs and on the whole carry-chain set
+(otherwise the next seed is tried). The run is deterministic: rerunning it rewrites the same bytes
+except for nothing (the file holds no timestamps).
+"""
+
+import argparse
+import pathlib
+import sys
+import time
+
+import gru_lesson as gl
+
+OUT = pathlib.Path(gl.__file__).resolve().parent / "assets" / "pretrained.npz"
+BITS, HIDDEN, STEPS = 16, 16, 3000
+CHECK_SEED = 256         # the 1,000 random 256-bit pairs the tests check too
+
+
+def check(params):
+    """Exact-sum rates on every set the shipped net must get right, and on longer sums."""
+    return {
+        "held_out_16bit": gl.accuracy(params, *gl.held_out_pairs()),
+        "random_256bit": gl.accuracy(params, *gl.random_pairs(1000, 256, CHECK_SEED)),
+        "carry_chain": gl.accuracy(params, *gl.carry_chain_pairs()),
+        "random_1024bit": gl.accuracy(params, *gl.random_pairs(200, 1024, CHECK_SEED)),
+    }
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seed", type=int, default=0, help="first seed to try (default 0)")
+    ap.add_argument("--output", type=pathlib.Path, default=OUT)
+    args = ap.parse_args(argv)
+    for seed in range(args.seed, args.seed + 10):
+        t = time.perf_counter()
+        params, history = gl.train(bits=BITS, hidden_size=HIDDEN, seed=seed, max_steps=STEPS,
+                                   check_every=0, progress=True)
+        acc = check(params)
+        print(f"seed {seed}: {history.steps} steps in {time.perf_counter() - t:.1f} s; "
+              + ", ".join(f"{k} {v:.1%}" for k, v in acc.items()))
+        required = ("held_out_16bit", "random_256bit", "carry_chain")
+        if all(acc[k] == 1.0 for k in required):
+            meta = {"bits": BITS, "hidden_size": HIDDEN, "seed": seed, "steps": history.steps,
+                    "trainer": f"gl.train(bits={BITS}, hidden_size={HIDDEN}, seed={seed}, "
+                               f"max_steps={STEPS}, check_every=0)",
+                    "accuracy": acc, "script": "scripts/train_pretrained.py"}
+            gl.save_params(params, args.output, metadata=meta)
+            print(f"wrote {args.output} ({args.output.stat().st_size} bytes)")
+            return 0
+    print("no seed gave an exact net; nothing written", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
