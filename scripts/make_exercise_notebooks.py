@@ -217,6 +217,8 @@ $$\delta h_{t-1} = \delta h_t \odot (1 - z_t) + \delta z_t\, U_z^\top + \delta r
 
 </details>
 
+<br>
+
 Code names: $\delta z_t$ `dz`, $\delta_t$ `delta`, $\delta r_t$ `dr`, $\delta h_{t-1}$ `dh_prev`.
 """),
     exercise(r'''
@@ -276,11 +278,13 @@ Every weight is shared by all steps, so its gradient is a **sum over time** (and
 batch):
 
 $$
-\frac{\partial E}{\partial W_z} = \sum_t x_t^\top \delta z_t,\quad
-\frac{\partial E}{\partial U_z} = \sum_t h_{t-1}^\top \delta z_t,\quad
-\frac{\partial E}{\partial U} = \sum_t (r_t \odot h_{t-1})^\top \delta_t,\quad
-\frac{\partial E}{\partial W_y} = \sum_t h_t^\top \delta y_t,\quad
-\frac{\partial E}{\partial b_z} = \sum_t \sum_n \delta z_{t,n}
+\begin{aligned}
+\frac{\partial E}{\partial W_z} &= \sum_t x_t^\top \delta z_t, &
+\frac{\partial E}{\partial U_z} &= \sum_t h_{t-1}^\top \delta z_t, &
+\frac{\partial E}{\partial b_z} &= \sum_t \sum_n \delta z_{t,n},\\
+\frac{\partial E}{\partial U} &= \sum_t (r_t \odot h_{t-1})^\top \delta_t, &
+\frac{\partial E}{\partial W_y} &= \sum_t h_t^\top \delta y_t &&
+\end{aligned}
 $$
 
 and likewise $W_r, U_r, b_r$ with $\delta r_t$; $W, b$ with $\delta_t$; $b_y$ with $\delta y_t$.
