@@ -19,17 +19,30 @@ A second variant sits beside it: PyTorch's "reset-after" candidate, selected by 
 
 Backward (delta = gradient w.r.t. a pre-activation; everything at T+1 is zero):
 
-    dh_t      = dy_t Wy^T + [what step t+1 sends back to h_t]
+    delta_y_t = dy_t * y_t (1 - y_t)                                 (dE/dlogits_t)
+    dh_t      = delta_y_t Wy^T + [what step t+1 sends back to h_t]
     dz_t      = dh_t * (h_tilde_t - h_{t-1}) * z_t (1 - z_t)
     delta_t   = dh_t * z_t * (1 - h_tilde_t^2)
     dr_t      = h_{t-1} * (delta_t U^T) * r_t (1 - r_t)              (seed)
-    dh_{t-1} += dz_t Uz^T + (delta_t U^T) * r_t + dr_t Ur^T + dh_t * (1 - z_t)
+    dh_{t-1}  = dz_t Uz^T + (delta_t U^T) * r_t + dr_t Ur^T + dh_t * (1 - z_t)
 
-How it is made fast (the numbers are in benchmarks/README.md), without changing the maths:
-the x_t projections of all T steps are one matmul before the loop, and the weight gradients
-one matmul each after it; z and r share one matmul with [Uz Ur]; the local derivatives
-(z (1 - z), 1 - h_tilde^2, ...) are computed for all steps at once; inside the loops every
-array is written in place (``out=``) into buffers allocated once.
+    dWz = sum_t x_t^T dz_t      dUz = sum_t h_{t-1}^T dz_t       dbz = sum_t dz_t
+    dWr = sum_t x_t^T dr_t      dUr = sum_t h_{t-1}^T dr_t       dbr = sum_t dr_t
+    dW  = sum_t x_t^T delta_t   dU  = sum_t (r_t * h_{t-1})^T delta_t    db = sum_t delta_t
+    dWy = sum_t h_t^T delta_y_t                                  dby = sum_t delta_y_t
+
+(each x_t^T dz_t also sums over the N sequences of the batch). Reset-after: dhn_t = delta_t * r_t,
+dr_t = delta_t * hn_t * r_t (1 - r_t), dU = sum_t h_{t-1}^T dhn_t, dbhn = sum_t dhn_t, and
+h_{t-1} receives dhn_t U^T instead of (delta_t U^T) * r_t.
+
+How it is made fast without changing the maths (profiled; figures in benchmarks/README.md):
+the input parts x_t Wz + bz, x_t Wr + br, x_t W + b of all T steps are one matmul before the
+loop (biases included by appending a 1 to x_t), and the weight gradients one matmul each after
+it; z_t and r_t share one matmul with the stacked [Uz, Ur]; z, r and h_tilde live side by side
+in one array ``gates`` (and their gradients in ``dgates``) so that both gates go through one
+sigmoid call; inside the loops every array is written in place (``out=``) into buffers
+allocated once, because at the lesson's size (N = 64, H = 16) the cost is the number of NumPy
+calls per step, not the arithmetic.
 """
 
 from dataclasses import dataclass
@@ -78,11 +91,9 @@ def _forward(params, x, h0):
     # The three gates of every step in one array: gates[0] = z, gates[1] = r, gates[2] = h_tilde.
     gates = np.empty((3, T, N, H))
     z, r, h_tilde = gates
-    # Their input parts for all T steps at once: x_t Wz + bz, x_t Wr + br, x_t W + b.
-    W_x = np.stack([params["Wz"], params["Wr"], params["W"]])                 # (3, D, H)
-    np.matmul(x.reshape(T * N, D), W_x, out=gates.reshape(3, T * N, H))
-    if has_bias(params):
-        gates += np.stack([params["bz"], params["br"], params["b"]])[:, None, None, :]
+    # Their input parts for all T steps at once: x_t Wz + bz, x_t Wr + br, x_t W + b, as one
+    # matmul of [x_t, 1] with [Wz; bz], [Wr; br], [W; b] (the bias trick).
+    np.matmul(_with_ones(x, params), _input_weights(params), out=gates.reshape(3, T * N, H))
     U_zr = np.stack([Uz, Ur])                                                 # (2, H, H)
 
     h = np.empty((T, N, H))
@@ -141,7 +152,7 @@ def _backward_from_logits(params, cache, dlogits, return_dh):
     Uz, Ur, U, Wy = params["Uz"], params["Ur"], params["U"], params["Wy"]
     reset_after = is_reset_after(params)
     h_prev = cache.h_prev
-    dh = (dlogits.reshape(T * N, -1) @ Wy.T).reshape(T, N, H)       # delta_y Wy^T, all t
+    Wy_T = Wy.T
 
     # Gradients w.r.t. the gates' pre-activations, mirroring gates: dz, dr, delta.
     dgates = np.empty((3, T, N, H))
@@ -151,10 +162,12 @@ def _backward_from_logits(params, cache, dlogits, return_dh):
     dh_tilde = np.empty((N, H))      # dE/dh_tilde_t
     d_rh = np.empty((N, H))          # dE/d(r_t * h_{t-1}), or dE/d(r_t * hn_t)
     local = np.empty((N, H))         # a local derivative (z_t (1 - z_t), ...)
+    dh = np.empty((T, N, H))         # dE/dh_t, in full
     dh_next = np.zeros((N, H))       # what step t+1 sends back to h_t
     for t in range(T - 1, -1, -1):
         dh_t = dh[t]
-        dh_t += dh_next                                   # dh_t: from y_t and from step t+1
+        np.matmul(dlogits[t], Wy_T, out=dh_t)             # from y_t: delta_y_t Wy^T
+        dh_t += dh_next                                   # and from step t+1
         # h_t = (1 - z_t) h_{t-1} + z_t h_tilde_t
         np.multiply(dh_t, z[t], out=dh_tilde)             # dE/dh_tilde_t = dh_t z_t
         np.subtract(h_tilde[t], h_prev[t], out=dz[t])     # dE/dz_t = dh_t (h_tilde_t - h_{t-1})
@@ -181,10 +194,10 @@ def _backward_from_logits(params, cache, dlogits, return_dh):
         dh_next += dr[t] @ Ur_T                           # through r_t
 
     # Weight gradients summed over all steps and sequences: one matmul each.
-    X = x.reshape(T * N, D)
     H_prev = h_prev.reshape(T * N, H)
     dG = dgates.reshape(3, T * N, H)
-    dWz, dWr, dW = X.T @ dG                                         # x_t^T dz_t, ... summed
+    dW_x = _with_ones(x, params).T @ dG                            # [x_t, 1]^T dz_t, ... summed
+    dWz, dWr, dW = dW_x[:, :D]                                      # and, in row D, dbz, dbr, db
     dUz, dUr = H_prev.T @ dG[:2]                                    # h_{t-1}^T dz_t, ...
     grads = {"Wz": dWz, "Uz": dUz, "Wr": dWr, "Ur": dUr, "W": dW,
              "Wy": h.reshape(T * N, H).T @ dlogits.reshape(T * N, -1)}
@@ -195,12 +208,31 @@ def _backward_from_logits(params, cache, dlogits, return_dh):
     else:
         grads["U"] = (r * h_prev).reshape(T * N, H).T @ dG[2]      # (r_t * h_{t-1})^T delta_t
     if has_bias(params):
-        grads["bz"], grads["br"], grads["b"] = np.ones(T * N) @ dG    # sums over t and n
+        grads["bz"], grads["br"], grads["b"] = dW_x[:, D]
         grads["by"] = dlogits.reshape(T * N, -1).sum(axis=0)
     grads = {k: np.ascontiguousarray(grads[k]) for k in params}     # params' key order
     if return_dh:
         return grads, dh, dh_next
     return grads
+
+
+def _with_ones(x, params):
+    """x as (T*N, D), with a column of ones appended when params have biases: [x_t, 1]."""
+    T, N, D = x.shape
+    if not has_bias(params):
+        return x.reshape(T * N, D)
+    x1 = np.ones((T * N, D + 1))
+    x1[:, :D] = x.reshape(T * N, D)
+    return x1
+
+
+def _input_weights(params):
+    """(3, D, H) [Wz, Wr, W], or with biases (3, D + 1, H) [[Wz; bz], [Wr; br], [W; b]]."""
+    W_x = np.stack([params["Wz"], params["Wr"], params["W"]])
+    if not has_bias(params):
+        return W_x
+    b_x = np.stack([params["bz"], params["br"], params["b"]])[:, None, :]
+    return np.concatenate([W_x, b_x], axis=1)
 
 
 def check_inputs(x, D):

@@ -89,13 +89,20 @@ def seed_backward(Wy, Wr, Ur, W, U, Wz, Uz, xvalues, d,
         #         .*diffsigmoid(rvalues(t,:));
         delta_r = (hvalues[i - 1] * ((delta_h * zvalues[i] * diffoutTanh(hbarvalues[i])) @ U.T)
                    * diffsigmoid(rvalues[i]))
-        dWy = dWy + np.outer(hvalues[i], delta_y)                    # dWy=dWy+hvalues(t,:)'*delta_y;
-        dWz = dWz + np.outer(xvalues[i], delta_z)                    # dWz=dWz+xvalues(t,:)'*delta_z;
-        dUz = dUz + np.outer(hvalues[i - 1], delta_z)                # dUz=dUz+hvalues(t-1,:)'*delta_z;
-        dW = dW + np.outer(xvalues[i], delta)                        # dW =dW+xvalues(t,:)'*delta;
-        dU = dU + np.outer(rvalues[i] * hvalues[i - 1], delta)       # dU =dU+(rvalues(t,:).*hvalues(t-1,:))'*delta ;
-        dWr = dWr + np.outer(xvalues[i], delta_r)                    # dWr=dWr+xvalues(t,:)'*delta_r;
-        dUr = dUr + np.outer(hvalues[i - 1], delta_r)                # dUr=dUr+hvalues(t-1,:)'*delta_r;
+        # dWy=dWy+hvalues(t,:)'*delta_y;
+        dWy = dWy + np.outer(hvalues[i], delta_y)
+        # dWz=dWz+xvalues(t,:)'*delta_z;
+        dWz = dWz + np.outer(xvalues[i], delta_z)
+        # dUz=dUz+hvalues(t-1,:)'*delta_z;
+        dUz = dUz + np.outer(hvalues[i - 1], delta_z)
+        # dW =dW+xvalues(t,:)'*delta;
+        dW = dW + np.outer(xvalues[i], delta)
+        # dU =dU+(rvalues(t,:).*hvalues(t-1,:))'*delta ;
+        dU = dU + np.outer(rvalues[i] * hvalues[i - 1], delta)
+        # dWr=dWr+xvalues(t,:)'*delta_r;
+        dWr = dWr + np.outer(xvalues[i], delta_r)
+        # dUr=dUr+hvalues(t-1,:)'*delta_r;
+        dUr = dUr + np.outer(hvalues[i - 1], delta_r)
         delta_r_next = delta_r
         delta_z_next = delta_z
         delta_h_next = delta_h
@@ -108,8 +115,10 @@ def seed_backward(Wy, Wr, Ur, W, U, Wz, Uz, xvalues, d,
     # delta_z=delta_h.*(hbarvalues(t,:)-0).*diffsigmoid(zvalues(t,:));
     delta_z = delta_h * (hbarvalues[i] - 0) * diffsigmoid(zvalues[i])
     delta = delta_h * zvalues[i] * diffoutTanh(hbarvalues[i])
-    # delta_r=0.*((delta_h.*zvalues(t,:).*diffoutTanh(hbarvalues(t,:)))*U').*diffsigmoid(rvalues(t,:));
-    delta_r = 0 * ((delta_h * zvalues[i] * diffoutTanh(hbarvalues[i])) @ U.T) * diffsigmoid(rvalues[i])
+    # delta_r=0.*((delta_h.*zvalues(t,:).*diffoutTanh(hbarvalues(t,:)))*U')
+    #         .*diffsigmoid(rvalues(t,:));
+    delta_r = (0 * ((delta_h * zvalues[i] * diffoutTanh(hbarvalues[i])) @ U.T)
+               * diffsigmoid(rvalues[i]))
     dWy = dWy + np.outer(hvalues[i], delta_y)
     dWz = dWz + np.outer(xvalues[i], delta_z)
     dW = dW + np.outer(xvalues[i], delta)
