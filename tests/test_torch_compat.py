@@ -148,14 +148,18 @@ def test_without_torch_the_converters_say_how_to_install_it(monkeypatch):
 
 # ------------------------------------------------------------------ with torch --------------
 
-torch = pytest.importorskip("torch", reason="PyTorch not installed: pip install -e .[torch]")
+@pytest.fixture
+def torch():
+    """torch itself, or a skip with the reason (only these tests need it)."""
+    return pytest.importorskip("torch", reason="PyTorch not installed: pip install -e .[torch]")
+
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("batch_first", [False, True])
 @pytest.mark.parametrize("linear", [True, False])
 @pytest.mark.parametrize("bias", [True, False])
-def test_forward_and_grads_agree_with_torch(dtype, batch_first, linear, bias):
+def test_forward_and_grads_agree_with_torch(torch, dtype, batch_first, linear, bias):
     r = tc.compare_with_torch(dtype=dtype, batch_first=batch_first, linear=linear, bias=bias,
                               seed=11, T=9, N=4, D=3, H=5, O=2)
     tol_h, tol_g = tc.TOLERANCES[dtype]
@@ -168,7 +172,7 @@ def test_forward_and_grads_agree_with_torch(dtype, batch_first, linear, bias):
     assert set(r["grad_rel_errors"]) == expected
 
 
-def test_from_torch_shapes_and_no_linear_means_no_outputs():
+def test_from_torch_shapes_and_no_linear_means_no_outputs(torch):
     gru = torch.nn.GRU(D, H)
     p = gl.from_torch(gru)
     assert p["Wy"].shape == (H, 0) and p["by"].shape == (0,) and "bhn" in p
@@ -179,7 +183,7 @@ def test_from_torch_shapes_and_no_linear_means_no_outputs():
     assert p["by"].shape == (O,)
 
 
-def test_round_trips():
+def test_round_trips(torch):
     p = _reset_after_params(seed=12)
     gru, lin = gl.to_torch(p)
     assert gru.weight_ih_l0.dtype == torch.float64 and lin.out_features == O
@@ -199,7 +203,7 @@ def test_round_trips():
     assert lin0 is None
 
 
-def test_from_torch_rejects_what_it_cannot_convert():
+def test_from_torch_rejects_what_it_cannot_convert(torch):
     with pytest.raises(ValueError, match="num_layers=2"):
         gl.from_torch(torch.nn.GRU(D, H, num_layers=2))
     with pytest.raises(ValueError, match="bidirectional"):
@@ -221,3 +225,33 @@ def test_from_torch_rejects_what_it_cannot_convert():
         gl.to_torch(_reset_after_params(), dtype="float16")
     with pytest.raises(ValueError, match="no .grad"):
         tc.grads_from_torch(torch.nn.GRU(D, H))
+
+
+# ------------------------------------------------------------------ notebook 07 without torch
+
+def test_notebook_07_without_torch_prints_the_same_checks(monkeypatch):
+    """Run notebook 07 as if torch were absent: it must finish, never import torch, and print
+    exactly the committed text in every NBVAL_CHECK_OUTPUT cell (made with torch present)."""
+    import pathlib
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "notebooks" / "07_gru_in_frameworks.ipynb"
+    committed = nbformat.read(path, as_version=4)
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("import sys\nprint('torch' in sys.modules)"))
+    monkeypatch.setenv("GRU_LESSON_NO_TORCH", "1")
+    NotebookClient(nb, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+
+    def text(cell):
+        return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+
+    assert text(nb.cells[1]).strip() == "PyTorch available: False"
+    checks = [(a, b) for a, b in zip(committed.cells, nb.cells, strict=False)
+              if a.cell_type == "code" and a.source.startswith("# NBVAL_CHECK_OUTPUT")]
+    assert len(checks) >= 3
+    for before, after in checks:
+        assert text(after) == text(before), before.source.splitlines()[1]
+    assert text(nb.cells[-1]).strip() == "False"           # torch was never imported
