@@ -159,6 +159,7 @@ def main():
     print(f"python {platform.python_version()}, numpy {np.__version__}, torch {torch.__version__}, "
           f"torch threads {torch.get_num_threads()}, cpus {os.cpu_count()}")
     print(f"numpy BLAS: {blas_info()}")
+    print("load average at start (1, 5, 15 min): " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
     print(f"engine (reset-after) vs torch float64 on the same weights: max rel. error {err:.1e}")
     print(f"D={D}, O={O}; loss_and_grads (forward + E + backward); sequences/second, "
           f"median of {args.repeats} repeats (best in brackets)\n")
@@ -171,6 +172,7 @@ def main():
         cells = " | ".join(f"{r[n][0]:>8.0f} ({r[n][1]:>6.0f})" for n in names)
         print(f"{T:>3} {N:>4} {H:>4} | {cells} | {r['engine'][0] / r['torch f32'][0]:>9.2f}x "
               f"| {r['engine RA'][0] / r['torch f32'][0]:>5.2f}x", flush=True)
+    print("\nload average at end (1, 5, 15 min): " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
 
 
 if __name__ == "__main__":

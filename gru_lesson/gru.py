@@ -101,21 +101,22 @@ def _forward(params, x, h0):
     h_prev = h0
     for t in range(T):
         zr_t = gates[:2, t]                # z_t and r_t, (2, N, H); hold x_t Wz + bz, x_t Wr + br
+        z_t, r_t, h_tilde_t, h_t = z[t], r[t], h_tilde[t], h[t]
         zr_t += h_prev @ U_zr              # ... + h_{t-1} Uz, + h_{t-1} Ur
         sigmoid(zr_t, out=zr_t)            # z_t, r_t
-        h_tilde_t = h_tilde[t]             # holds x_t W + b so far
         if reset_after:                    # PyTorch: r applied after the matmul
-            np.matmul(h_prev, U, out=hn[t])
-            hn[t] += params["bhn"]                        # hn_t = h_{t-1} U + bhn
-            h_tilde_t += r[t] * hn[t]
+            hn_t = hn[t]
+            np.matmul(h_prev, U, out=hn_t)
+            hn_t += params["bhn"]                         # hn_t = h_{t-1} U + bhn
+            h_tilde_t += r_t * hn_t                       # h_tilde_t holds x_t W + b so far
         else:                              # the seed: r applied before the matmul
-            h_tilde_t += (r[t] * h_prev) @ U
+            h_tilde_t += (r_t * h_prev) @ U               # h_tilde_t holds x_t W + b so far
         tanh(h_tilde_t, out=h_tilde_t)     # h_tilde_t
         # h_t = (1 - z_t) h_{t-1} + z_t h_tilde_t, computed as h_{t-1} + z_t (h_tilde_t - h_{t-1})
-        np.subtract(h_tilde_t, h_prev, out=h[t])
-        h[t] *= z[t]
-        h[t] += h_prev
-        h_prev = h[t]
+        np.subtract(h_tilde_t, h_prev, out=h_t)
+        h_t *= z_t
+        h_t += h_prev
+        h_prev = h_t
 
     logits = (h.reshape(T * N, H) @ Wy).reshape(T, N, -1)
     if has_bias(params):
@@ -160,38 +161,40 @@ def _backward_from_logits(params, cache, dlogits, return_dh):
     dhn = np.empty((T, N, H)) if reset_after else None
     Uz_T, Ur_T, U_T = Uz.T, Ur.T, U.T
     dh_tilde = np.empty((N, H))      # dE/dh_tilde_t
-    d_rh = np.empty((N, H))          # dE/d(r_t * h_{t-1}), or dE/d(r_t * hn_t)
+    d_rh = np.empty((N, H))          # dE/d(r_t * h_{t-1}), then dE/dr_t
     local = np.empty((N, H))         # a local derivative (z_t (1 - z_t), ...)
     dh = np.empty((T, N, H))         # dE/dh_t, in full
     dh_next = np.zeros((N, H))       # what step t+1 sends back to h_t
     for t in range(T - 1, -1, -1):
-        dh_t = dh[t]
+        z_t, r_t, h_tilde_t, h_prev_t = z[t], r[t], h_tilde[t], h_prev[t]
+        dh_t, dz_t, dr_t, delta_t = dh[t], dz[t], dr[t], delta[t]
         np.matmul(dlogits[t], Wy_T, out=dh_t)             # from y_t: delta_y_t Wy^T
         dh_t += dh_next                                   # and from step t+1
         # h_t = (1 - z_t) h_{t-1} + z_t h_tilde_t
-        np.multiply(dh_t, z[t], out=dh_tilde)             # dE/dh_tilde_t = dh_t z_t
-        np.subtract(h_tilde[t], h_prev[t], out=dz[t])     # dE/dz_t = dh_t (h_tilde_t - h_{t-1})
-        dz[t] *= dh_t
+        np.multiply(dh_t, z_t, out=dh_tilde)              # dE/dh_tilde_t = dh_t z_t
+        np.subtract(h_tilde_t, h_prev_t, out=dz_t)        # dE/dz_t = dh_t (h_tilde_t - h_{t-1})
+        dz_t *= dh_t
         np.subtract(dh_t, dh_tilde, out=dh_next)          # dE/dh_{t-1} directly: dh_t (1 - z_t)
         # z_t = sigmoid(...)
-        dsigmoid_from_output(z[t], out=local)             # z_t (1 - z_t)
-        dz[t] *= local                                    # dz_t
-        # h_tilde_t = tanh(x_t W + (r_t * h_{t-1}) U + b)
-        dtanh_from_output(h_tilde[t], out=local)          # 1 - h_tilde_t^2
-        np.multiply(dh_tilde, local, out=delta[t])        # delta_t
-        if reset_after:
-            np.multiply(delta[t], r[t], out=dhn[t])       # dE/dhn_t
-            np.multiply(delta[t], cache.hn[t], out=d_rh)  # dE/dr_t
-            dh_next += dhn[t] @ U_T                       # through hn_t = h_{t-1} U + bhn
-        else:
-            np.matmul(delta[t], U_T, out=d_rh)            # dE/d(r_t * h_{t-1})
-            dh_next += d_rh * r[t]                        # through r_t * h_{t-1}
-            d_rh *= h_prev[t]                             # dE/dr_t
+        dsigmoid_from_output(z_t, out=local)              # z_t (1 - z_t)
+        dz_t *= local                                     # dz_t
+        # h_tilde_t = tanh(...)
+        dtanh_from_output(h_tilde_t, out=local)           # 1 - h_tilde_t^2
+        np.multiply(dh_tilde, local, out=delta_t)         # delta_t
+        if reset_after:   # h_tilde_t = tanh(x_t W + b + r_t * hn_t), hn_t = h_{t-1} U + bhn
+            dhn_t = dhn[t]
+            np.multiply(delta_t, r_t, out=dhn_t)          # dE/dhn_t
+            np.multiply(delta_t, cache.hn[t], out=d_rh)   # dE/dr_t
+            dh_next += dhn_t @ U_T                        # through hn_t
+        else:             # h_tilde_t = tanh(x_t W + (r_t * h_{t-1}) U + b)
+            np.matmul(delta_t, U_T, out=d_rh)             # dE/d(r_t * h_{t-1})
+            dh_next += d_rh * r_t                         # through r_t * h_{t-1}
+            d_rh *= h_prev_t                              # dE/dr_t
         # r_t = sigmoid(...)
-        dsigmoid_from_output(r[t], out=local)             # r_t (1 - r_t)
-        np.multiply(d_rh, local, out=dr[t])               # dr_t
-        dh_next += dz[t] @ Uz_T                           # through z_t
-        dh_next += dr[t] @ Ur_T                           # through r_t
+        dsigmoid_from_output(r_t, out=local)              # r_t (1 - r_t)
+        np.multiply(d_rh, local, out=dr_t)                # dr_t
+        dh_next += dz_t @ Uz_T                            # through z_t
+        dh_next += dr_t @ Ur_T                            # through r_t
 
     # Weight gradients summed over all steps and sequences: one matmul each.
     H_prev = h_prev.reshape(T * N, H)
