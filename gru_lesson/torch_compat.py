@@ -33,6 +33,7 @@ converters raise an ImportError that says how to install it. Run
 gru_lesson/assets/torch_comparison.json (notebook 07 shows it when torch is absent).
 """
 
+import dataclasses
 import datetime
 import importlib.util
 import json
@@ -403,8 +404,7 @@ def hidden_state_grads(params, cache, dh):
     probe["Wy"] = np.eye(H)
     if has_bias(params):
         probe["by"] = np.zeros(H)
-    probe_cache = type(cache)(**{**cache.__dict__, "logits": cache.h.copy(),
-                                 "y": sigmoid(cache.h)})
+    probe_cache = dataclasses.replace(cache, logits=cache.h.copy(), y=sigmoid(cache.h))
     grads = backward_from_logits(probe, probe_cache, dh)
     grads["Wy"] = np.zeros((H, O))
     if has_bias(params):
