@@ -113,3 +113,27 @@ def test_gradient_norms_vanish_for_the_rnn_at_init():
     assert norms[40] < 1e-6 * norms[0]
     path = why_gates.update_gate_path(why_gates.load_results()["trained"]["gru"], 80, n=64)
     assert path["keep"] > 0.95 and path["corr"] > 0.95
+
+
+def test_experiment_script_writes_a_complete_file_and_rejects_bad_arguments(tmp_path):
+    import json
+    import pathlib
+    import subprocess
+    import sys
+
+    script = pathlib.Path(__file__).resolve().parents[1] / "scripts" / "why_gates_experiment.py"
+    out = tmp_path / "small.json"
+    run = subprocess.run([sys.executable, str(script), "--lags", "2", "3", "--seeds", "0",
+                          "--steps", "200", "--out", str(out), "--quiet"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    results = json.loads(out.read_text())
+    assert results["config"]["lags"] == [2, 3] and results["config"]["steps"] == 200
+    assert results["command"].endswith("--quiet") and results["created"].endswith("UTC")
+    assert len(results["runs"]) == 4 and set(results["trained"]) == {"rnn", "gru"}
+    assert list(tmp_path.iterdir()) == [out]                      # no temporary file left
+    bad = subprocess.run([sys.executable, str(script), "--lags", "0", "--out", str(out)],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "--lags must be positive" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    assert json.loads(out.read_text()) == results                 # the old file is untouched
