@@ -118,3 +118,15 @@ def test_not_an_adder_is_rejected():
         gl.carry_units(gl.init_params(3, 4, 1, rng=0))
     with pytest.raises(ValueError, match="units must be"):
         analysis.gate_by_pair_and_carry(carrying_net(), units=[7])
+
+
+def test_shipped_adder_has_one_strong_carry_unit():
+    # notebook 4 tells its story around this unit; retraining the shipped net must keep it true
+    params = gl.load_pretrained()
+    corr = analysis.carry_correlations(params)
+    best = gl.carry_units(params, top=1)[0]
+    assert abs(corr[best]) > 0.9
+    m = analysis.gate_by_pair_and_carry(params, units=[best])
+    h = np.sign(corr[best]) * m["h"][:, :, 0]           # oriented: positive = carry
+    carry_out = np.array([[0, 0], [0, 1], [1, 1]])      # by (a_t + b_t, carry in)
+    assert np.all((h > 0) == (carry_out == 1))
