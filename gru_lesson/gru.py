@@ -153,13 +153,14 @@ def _backward_from_logits(params, cache, dlogits, return_dh):
     Uz, Ur, U, Wy = params["Uz"], params["Ur"], params["U"], params["Wy"]
     reset_after = is_reset_after(params)
     h_prev = cache.h_prev
-    Wy_T = Wy.T
+    # Transposed weights, copied once to C order: BLAS multiplies (N, H) @ (H, H) by a
+    # contiguous matrix markedly faster than by a transposed view (~1.5x at H = 64).
+    Uz_T, Ur_T, U_T, Wy_T = (np.ascontiguousarray(w.T) for w in (Uz, Ur, U, Wy))
 
     # Gradients w.r.t. the gates' pre-activations, mirroring gates: dz, dr, delta.
     dgates = np.empty((3, T, N, H))
     dz, dr, delta = dgates
     dhn = np.empty((T, N, H)) if reset_after else None
-    Uz_T, Ur_T, U_T = Uz.T, Ur.T, U.T
     dh_tilde = np.empty((N, H))      # dE/dh_tilde_t
     d_rh = np.empty((N, H))          # dE/d(r_t * h_{t-1}), then dE/dr_t
     local = np.empty((N, H))         # a local derivative (z_t (1 - z_t), ...)

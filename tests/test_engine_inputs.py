@@ -127,3 +127,13 @@ def test_a_bad_call_leaves_nothing_half_done(params):
         gl.loss_and_grads(params, x_ok(), np.zeros((N, O)))
     for k in params:
         np.testing.assert_array_equal(params[k], before[k])
+
+
+def test_check_gradients_validates_even_with_its_own_grad_fn(params):
+    def zeros(p, x_, d_):
+        return 0.0, {k: np.zeros_like(v) for k, v in p.items()}
+
+    raises(lambda: gl.check_gradients(params, x_ok(), np.zeros((N, O)), grad_fn=zeros),
+           "d has shape (3, 2)", "nothing is broadcast")
+    raises(lambda: gl.check_gradients(params, x_ok(), d_ok(), h0=np.zeros(H), grad_fn=zeros),
+           "h0 has shape (5,)")
