@@ -434,14 +434,16 @@ class GateExplorer:
 
     @property
     def text(self):
-        """What the highlighted step does, as plain text (the heading above the bars)."""
+        """What the highlighted step does, in words: what it reads, the carry coming in, the bit
+        the net writes and whether that is the true bit."""
         d = self.adder.details
         if d is None:
             return ""
         t = min(self.slider.value, int(d.T) - 1)
-        return (f"Step t = {t}: reads a_t = {int(d.a_bits[t])}, b_t = {int(d.b_bits[t])}; writes "
-                f"{int(d.out_bits[t])} (y = {float(np.ravel(d.prob)[t]):.3f}); true carry out "
-                f"{int(d.carry[t])}")
+        carry_in = int(d.carry[t - 1]) if t > 0 else 0
+        verdict = "right" if d.out_bits[t] == d.true_bits[t] else "wrong"
+        return (f"Step t = {t}: reads a_t = {int(d.a_bits[t])}, b_t = {int(d.b_bits[t])}, carry "
+                f"in {carry_in}; writes {int(d.out_bits[t])} ({verdict})")
 
     def update(self):
         """Follow the adder: a new sum (or a new net) resets the slider's range."""
