@@ -142,7 +142,11 @@ def main():
     if args.quick:
         args.repeats, args.seconds = 3, 0.05
 
-    import torch
+    try:
+        import torch
+    except ImportError:
+        raise SystemExit("bench_engine.py compares with torch.nn.GRU: install torch 2.13.0 "
+                         "(pip install -e .[torch]) and run it again") from None
     torch.set_num_threads(1)
     try:
         torch.set_num_interop_threads(1)
