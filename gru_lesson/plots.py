@@ -247,27 +247,37 @@ def gate_heatmaps(cache, *, n=0, a_bits=None, b_bits=None, names=("r", "z", "h_t
     with_bits = a_bits is not None and b_bits is not None
     chosen = set() if chosen is None else {int(u) for u in np.atleast_1d(chosen)}
 
-    fig, axes = plt.subplots(len(names), 1, figsize=(max(10, 0.55 * T + 4),
-                                                     1.0 + 0.32 * len(units) * len(names)
-                                                     + 0.9 * len(names)),
-                             sharex=True, squeeze=False)
-    for ax, name in zip(axes[:, 0], names, strict=True):
+    # two panels side by side (all four gates on one screen) unless the sequence is long
+    ncols = 1 if len(names) == 1 or T > 40 else 2
+    nrows = -(-len(names) // ncols)
+    width = max(7.0, 0.34 * min(T, 40) + 2.5) * ncols
+    height = nrows * (0.28 * len(units) + 1.7) + (0.7 if title else 0.0) + 0.5
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), sharex=True, sharey=True,
+                             squeeze=False)
+    for ax, name in zip(axes.ravel(), names, strict=False):
         label, cmap, (lo, hi) = GATES[name]
         data = getattr(cache, name)[:, n, :][:, units].T               # (units, T)
         im = ax.imshow(data, aspect="auto", cmap=cmap, vmin=lo, vmax=hi,
                        interpolation="nearest",
                        extent=(0.5, T + 0.5, len(units) - 0.5, -0.5))
-        cbar = fig.colorbar(im, ax=ax, pad=0.01, fraction=0.04)
+        cbar = fig.colorbar(im, ax=ax, pad=0.015, fraction=0.05)
         cbar.set_ticks([lo, (lo + hi) / 2, hi])
         ax.set_title(label, loc="left")
+    for ax in axes.ravel()[len(names):]:
+        ax.set_visible(False)
+    ticks = np.arange(len(units))
+    step = 1 if len(units) <= 16 else int(np.ceil(len(units) / 16))
+    for ax in axes[:, 0]:
         ax.set_ylabel("hidden unit" + (" (* carry)" if chosen else ""))
-        ticks = np.arange(len(units))
-        step = 1 if len(units) <= 16 else int(np.ceil(len(units) / 16))
         ax.set_yticks(ticks[::step],
                       [f"{u}*" if u in chosen else str(u) for u in units[::step]])
-    bottom = axes[-1, 0]
-    bottom.set_xticks(np.arange(1, T + 1), labels)
-    bottom.set_xlabel(_bits_xlabel(with_bits))
+    shown = np.arange(1, T + 1)[::max(1, int(np.ceil(T / 24)))]
+    for ax in axes[-1]:
+        ax.set_xticks(shown, [labels[t - 1] for t in shown])
+        ax.set_xlabel("time step t")
+    if with_bits:
+        fig.supxlabel("under each step: the bit of a, then the bit of b (least significant first)",
+                      fontsize=13)
     if title:
         fig.suptitle(title)
     fig.tight_layout()

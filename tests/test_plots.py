@@ -69,12 +69,13 @@ def test_gate_heatmaps_show_the_cache(cache):
     assert fig._suptitle.get_text() == "my sum"
     for ax, name in zip(axes, ("r", "z", "h_tilde", "h"), strict=True):
         np.testing.assert_array_equal(ax.images[0].get_array(), getattr(cache, name)[:, 1, :].T)
-        assert ax.get_ylabel() == "hidden unit"
         assert plots.GATES[name][0] == ax.get_title(loc="left")
+    assert axes[0].get_ylabel() == axes[2].get_ylabel() == "hidden unit"     # left column
     assert axes[0].images[0].get_cmap().name == "cividis"
     assert axes[2].images[0].get_cmap().name == "PuOr"
     assert axes[2].images[0].get_clim() == (-1.0, 1.0)           # symmetric: 0 is the middle
-    assert "bit of a" in axes[-1].get_xlabel()
+    assert axes[-1].get_xlabel() == "time step t"
+    assert "bit of a" in fig._supxlabel.get_text()
     ticks = [t.get_text() for t in axes[-1].get_xticklabels()]
     assert ticks[0] == f"1\n{int(a_bits[0])}\n{int(b_bits[0])}"
     assert len(ticks) == 7
@@ -87,6 +88,16 @@ def test_gate_heatmaps_subset_of_units_and_names(cache):
     np.testing.assert_array_equal(ax.images[0].get_array(), cache.z[:, 0, [4, 0]].T)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["4", "0*"]
     assert ax.get_xlabel() == "time step t"
+    assert fig._supxlabel is None                                  # no bits given
+
+
+def test_gate_heatmaps_long_sequence_one_column_sparse_ticks():
+    p = gl.init_params(2, 3, 1, rng=0)
+    bits = np.zeros(60)
+    fig = plots.gate_heatmaps(gl.forward(p, np.zeros((60, 1, 2)))[1], a_bits=bits, b_bits=bits)
+    axes = [ax for ax in fig.axes if ax.images]
+    assert len(axes) == 4 and all(ax.get_subplotspec().colspan.start == 0 for ax in axes)
+    assert len(axes[-1].get_xticks()) <= 24
 
 
 @pytest.mark.parametrize("kwargs, match", [
