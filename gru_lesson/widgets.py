@@ -372,6 +372,10 @@ class Adder:
         except ValueError as e:
             self.message.value = f'<div style="{_CSS_ERROR}">{html.escape(str(e))}</div>'
             return False
+        d = self.details
+        if d is not None and (d.a, d.b) == (a, b):
+            self.message.value = ""      # already on show (leaving a box then clicking Add)
+            return True
         self._show(a, b)
         return True
 

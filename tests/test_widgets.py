@@ -259,6 +259,18 @@ def test_bad_input_shows_a_message_and_changes_nothing_else(shipped, bad, says):
     assert adder.message.value == "" and adder.text == "65535 + 2 = 65537 (correct)"
 
 
+def test_add_again_with_the_same_sum_only_clears_the_message(monkeypatch, shipped):
+    adder = widgets.Adder(shipped)
+    typed(adder, "65535", "1")
+    typed(adder, "x", "1")
+    assert adder.message.value
+    calls = []
+    monkeypatch.setattr(gl, "add_details", lambda *args: calls.append(args))
+    typed(adder, "65535", "1")               # what is on show: nothing to recompute
+    assert calls == [] and adder.message.value == ""
+    assert adder.text == "65535 + 1 = 65536 (correct)"
+
+
 def test_bad_second_number_is_named(shipped):
     adder = widgets.Adder(shipped)
     typed(adder, "1", "1.0")
