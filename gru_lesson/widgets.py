@@ -119,7 +119,7 @@ def result_text(details):
 _TABLE_CSS = (
     "<style>"
     ".gru-bits{border-collapse:collapse;font-family:var(--jp-code-font-family,monospace);"
-    "font-size:0.95em}"
+    "font-size:0.95em;background:#fff;color:#222}"          # light, like a figure, in any theme
     ".gru-bits td,.gru-bits th{padding:1px 4px;text-align:center;border:1px solid #ccc;"
     "min-width:2.4em}"
     ".gru-bits th.row{text-align:right;background:#f2f2f2;position:sticky;left:0;"
@@ -198,7 +198,7 @@ def gates_svg(details, t, carry_units=()):
     height = carry_top + 12 + 34
     s = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height:.0f}" '
          f'viewBox="0 0 {width} {height:.0f}" font-family="sans-serif" font-size="13" '
-         f'role="img" aria-label="gate values at step {t}">']
+         f'style="background:#fff" role="img" aria-label="gate values at step {t}">']
     s.append(f'<text x="0" y="18" font-size="16" font-weight="bold">Step t = {t}: '
              f"reads a<tspan font-size='70%' baseline-shift='sub'>t</tspan> = "
              f"{int(details.a_bits[t])}, b<tspan font-size='70%' baseline-shift='sub'>t</tspan>"
@@ -268,8 +268,8 @@ def loss_curve_svg(loss, max_steps=None, width=520, height=260, title="Training 
     n = len(loss)
     total = int(max_steps) if max_steps else _round_up(max(n, 100))
     s = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="13" role="img" '
-         f'aria-label="{html.escape(title)}">',
+         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="13" '
+         f'style="background:#fff" role="img" aria-label="{html.escape(title)}">',
          f'<text x="{left + pw / 2}" y="18" text-anchor="middle" font-weight="bold" '
          f'font-size="15">{html.escape(title)}</text>',
          f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="#fafafa" stroke="#999"/>',
