@@ -392,6 +392,18 @@ def test_train_panel_runs_the_seeds_procedure(shipped):
     assert not panel.hidden_size.disabled
 
 
+def test_biases_off_make_0_plus_0_a_coin_flip(shipped):
+    # the notebook's experiment 2: no biases and h_0 = 0 give y_0 = sigmoid(0) = 0.5 exactly
+    adder = widgets.Adder(shipped)
+    panel = widgets.TrainPanel(adder, background=False)
+    panel.bias.value, panel.steps.value = False, 20
+    panel.train()
+    assert "bz" not in adder.params
+    typed(adder, "0", "0")
+    assert adder.details.prob.tolist() == [0.5]
+    assert ">0.500<" in adder.table.value and adder.text == "0 + 0 = 0 (correct)"
+
+
 def test_train_panel_shows_a_refused_setting_as_a_message(monkeypatch, shipped):
     @functools.wraps(gl.train)                 # keeps the signature the panel reads defaults from
     def refuse(*args, **kwargs):
