@@ -6,305 +6,34 @@
     panel = widgets.TrainPanel(adder)       # trains a new net and hands it to the adder
     widgets.app()                           # all three in one widget (for Voila)
 
-Each class keeps its ipywidgets tree in ``.widget``. What the user reads is rendered by pure
-functions (``parse_number``, ``result_html``, ``bit_table_html``, ``gates_svg``,
-``loss_curve_svg``) into HTML strings, so they can be tested without a browser or a kernel.
-ipywidgets is imported only when a widget is built.
+Each class keeps its ipywidgets tree in ``.widget``. What the user reads is rendered by the pure
+functions of ``gru_lesson.render`` (``parse_number``, ``result_html``, ``bit_table_html``,
+``gates_svg``, ``loss_curve_svg``, re-exported here), so it can be tested without a browser or a
+kernel. ipywidgets is imported only when a widget is built.
 """
 
-import base64
 import html
 import inspect
-import re
-import struct
 import threading
 import time
-import zlib
-from functools import lru_cache
 
 import numpy as np
 
-MAX_BITS = 256                 # operands up to 2^256 - 1; the net reads max bit length + 1 steps
-_SEPARATORS = str.maketrans("", "", "_ '")      # digit-group separators people type
+from .render import (
+    MAX_BITS,
+    bit_table_html,
+    gates_svg,
+    loss_curve_svg,
+    parse_number,
+    plain_text,
+    result_html,
+    result_text,
+)
+
 _LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0)   # the panel's choices
 _EXAMPLE = (45, 19)            # 101101 + 010011: a carry that ripples through six bits
 _CSS_ERROR = "color:#8c2d04;background:#fff3e0;border-left:4px solid #e08214;padding:4px 8px"
 _CSS_HINT = "color:#333;background:#eef2fb;border-left:4px solid #3b528b;padding:4px 8px"
-_FONT = "font-family:var(--jp-code-font-family,monospace)"
-
-# Colour maps sampled at 9 evenly spaced points: viridis for gates in [0, 1], ColorBrewer's PuOr
-# (colour-blind safe, orange = negative, purple = positive) for states in [-1, 1].
-_VIRIDIS = ["#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c", "#28ae80", "#5ec962",
-            "#addc30", "#fde725"]
-_PUOR = ["#b35806", "#e08214", "#fdb863", "#fee0b6", "#f7f7f7", "#d8daeb", "#b2abd2",
-         "#8073ac", "#542788"]
-
-
-# --------------------------------------------------------------------------- pure functions
-
-def parse_number(text, name="The number", max_bits=MAX_BITS):
-    """The non-negative int a user typed, or a ValueError whose message says what to type.
-
-    Strict on purpose: only the ASCII digits 0-9, nothing else (no sign, spaces, "_", decimal
-    point, exponent, hex prefix or non-ASCII digits such as "٣"), and below 2**max_bits.
-
-    >>> parse_number("65535")
-    65535
-    >>> parse_number("+5")
-    Traceback (most recent call last):
-    ...
-    ValueError: The number starts with "+": leave the sign out and type digits only, e.g. 5.
-    """
-    if not isinstance(text, str):
-        raise ValueError(f"{name} must be text typed in the box, got {type(text).__name__}.")
-    shown = _shorten(text)
-    if text.isascii() and text.isdigit():
-        significant = text.lstrip("0")
-        if (len(significant) > len(str(2 ** max_bits - 1))
-                or int(significant or "0").bit_length() > max_bits):
-            raise ValueError(f"{name} is too big: it has {_describe_size(significant)}; this "
-                             f"adder takes numbers below 2^{max_bits} ≈ {2 ** max_bits:.3g} "
-                             f"(at most {max_bits} bits).")
-        return int(text)
-    if text == "":
-        message = "is empty: type a whole number such as 42."
-    elif text.strip() == "":
-        message = "is only spaces: type a whole number such as 42."
-    elif text != text.strip():
-        message = f'has spaces around it ("{shown}"): remove them and type digits only.'
-    elif text[0] == "-" and _is_number_like(text[1:]):
-        message = (f'is negative ("{shown}"): the adder works on 0, 1, 2, ... Type a number '
-                   "without the minus sign.")
-    elif text[0] == "+" and _is_number_like(text[1:]):
-        example = text[1:] if text[1:].isascii() and text[1:].isdigit() else "5"
-        message = (f'starts with "+": leave the sign out and type digits only, e.g. '
-                   f"{_shorten(example)}.")
-    elif _is_number_like(text) and any(c in text for c in ".,"):
-        message = (f'is not a whole number ("{shown}"): type digits only, with no decimal '
-                   "point or thousands separator.")
-    elif all(c.isdigit() for c in text):
-        message = f'uses digits other than 0-9 ("{shown}"): type it with the digits 0123456789.'
-    elif any(c in text for c in "_ '") and _is_number_like(text.translate(_SEPARATORS)):
-        message = (f'has something between its digits ("{shown}"): type the digits with '
-                   "nothing between them.")
-    else:
-        message = (f'is not a number ("{shown}"): type a whole number using the digits 0-9 '
-                   "only, e.g. 42.")
-    raise ValueError(f"{name} {message}")
-
-
-def result_html(details):
-    """The answer line: "a + b = <net's answer>" and whether that is the true sum."""
-    a, b, answer, true_sum = details.a, details.b, details.answer, details.true_sum
-    line = f"{a} + {b} = {answer}"
-    if details.correct:
-        verdict = ('<span style="color:#1b7837;font-weight:bold">✓ correct</span>')
-    else:
-        wrong = int(np.sum(np.asarray(details.out_bits) != np.asarray(details.true_bits)))
-        verdict = (f'<span style="color:#b35806;font-weight:bold">✗ wrong</span>: the true sum '
-                   f"is {true_sum} ({wrong} bit{'s differ' if wrong != 1 else ' differs'})")
-    return (f'<div style="font-size:1.35em;word-break:break-all;{_FONT}">'
-            f'<span class="gru-sum">{html.escape(line)}</span></div>'
-            f'<div style="font-size:1.1em">{verdict}</div>')
-
-
-def result_text(details):
-    """result_html as plain text, for printing: "45 + 19 = 64 (correct)"."""
-    line = f"{details.a} + {details.b} = {details.answer}"
-    if details.correct:
-        return f"{line} (correct)"
-    return f"{line} (wrong: the true sum is {details.true_sum})"
-
-
-_TABLE_CSS = (
-    "<style>"
-    ".gru-bits{border-collapse:collapse;font-family:var(--jp-code-font-family,monospace);"
-    "font-size:0.95em;background:#fff;color:#222}"          # light, like a figure, in any theme
-    ".gru-bits td,.gru-bits th{padding:1px 4px;text-align:center;border:1px solid #ccc;"
-    "min-width:2.4em}"
-    ".gru-bits th.row{text-align:right;background:#f2f2f2;position:sticky;left:0;"
-    "white-space:nowrap;min-width:5.5em}"
-    ".gru-bits .hi{outline:3px solid #3b528b;outline-offset:-2px;background:#e3e8f5}"
-    ".gru-bits .bad{background:#fdb863;font-weight:bold}"
-    "</style>")
-
-
-def bit_table_html(details, highlight=None):
-    """The addition bit by bit, least significant bit first (t = 0 is the 1s place).
-
-    Rows: a's bits, b's bits, the net's output probability y_t and its bit (y_t > 0.5), the true
-    bit of a + b, and the true carry out of each position. Wrong bits are marked ✗.
-    ``highlight`` is a step t to outline (the gate explorer's step); its cells get class "hi".
-    """
-    T = int(details.T)
-    hi = -1 if highlight is None else int(highlight)
-    prob = np.asarray(details.prob, dtype=float).reshape(-1)
-    out_bits = np.asarray(details.out_bits).reshape(-1)
-    wrong = out_bits != np.asarray(details.true_bits).reshape(-1)
-
-    def cells(texts, bad=None):
-        return "".join(
-            f"<td{_cls(t == hi, bad is not None and bad[t])}>{text}</td>"
-            for t, text in enumerate(texts))
-
-    def bits(values):
-        return [str(int(v)) for v in np.asarray(values).reshape(-1)]
-
-    rows = [
-        ("t", "".join(f'<th{_cls(t == hi)} data-step="{t}">{t}</th>' for t in range(T))),
-        ("a", cells(bits(details.a_bits))),
-        ("b", cells(bits(details.b_bits))),
-        ("net y<sub>t</sub>", cells([f"{p:.3f}" for p in prob])),
-        ("net bit", cells([b + ("✗" if w else "") for b, w in zip(bits(out_bits), wrong,
-                                                                   strict=True)], wrong)),
-        ("true bit", cells(bits(details.true_bits))),
-        ("carry out", cells(bits(details.carry))),
-    ]
-    body = "".join(f'<tr><th class="row">{label}</th>{cells_}</tr>' for label, cells_ in rows)
-    caption = ("Least significant bit first: the net reads the columns left to right, one per "
-               "time step" + (f"; {int(wrong.sum())} wrong bit(s) marked ✗" if wrong.any()
-                              else "") + ".")
-    return (f'{_TABLE_CSS}<div style="overflow-x:auto;max-width:100%"><table class="gru-bits">'
-            f'{body}</table></div><div style="color:#555;font-size:0.9em">{caption}</div>')
-
-
-def _cls(highlight, bad=False):
-    names = " ".join(n for n, on in (("hi", highlight), ("bad", bad)) if on)
-    return f' class="{names}"' if names else ""
-
-
-def gates_svg(details, t, carry_units=()):
-    """Bars of r_t, z_t, h̃_t and h_t (one bar per hidden unit) at step t, carry units marked,
-    above a heatmap of h over every step with step t outlined. Pure SVG: fast to redraw."""
-    cache = details.cache
-    T, H = cache.h.shape[0], cache.h.shape[2]
-    t = int(min(max(t, 0), T - 1))
-    carry = {int(u) for u in carry_units}
-    panels = [("r", "reset gate r<tspan font-size='70%' baseline-shift='sub'>t</tspan>",
-               cache.r[t, 0], (0.0, 1.0)),
-              ("z", "update gate z<tspan font-size='70%' baseline-shift='sub'>t</tspan>",
-               cache.z[t, 0], (0.0, 1.0)),
-              ("h_tilde", "candidate h̃<tspan font-size='70%' baseline-shift='sub'>t</tspan>",
-               cache.h_tilde[t, 0], (-1.0, 1.0)),
-              ("h", "state h<tspan font-size='70%' baseline-shift='sub'>t</tspan>",
-               cache.h[t, 0], (-1.0, 1.0))]
-    row, label_w, panel_w, gap, top = 17, 104, 170, 22, 52
-    width = label_w + 4 * panel_w + 3 * gap + 10
-    bars_h = top + H * row + 28
-    heat_top = bars_h + 30
-    cell_w = max(min((width - label_w - 10) / T, 40.0), 1.0)
-    cell_h = max(min(10.0, 220.0 / H), 3.0)
-    carry_top = heat_top + H * cell_h + 4              # the true carry, one strip under h
-    height = carry_top + 12 + 34
-    s = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height:.0f}" '
-         f'viewBox="0 0 {width} {height:.0f}" font-family="sans-serif" font-size="13" '
-         f'style="background:#fff" role="img" aria-label="gate values at step {t}">']
-    s.append(f'<text x="0" y="18" font-size="16" font-weight="bold">Step t = {t}: '
-             f"reads a<tspan font-size='70%' baseline-shift='sub'>t</tspan> = "
-             f"{int(details.a_bits[t])}, b<tspan font-size='70%' baseline-shift='sub'>t</tspan>"
-             f" = {int(details.b_bits[t])}; writes {int(details.out_bits[t])} "
-             f"(y = {float(np.ravel(details.prob)[t]):.3f}); true carry out "
-             f"{int(details.carry[t])}</text>")
-    for j in range(H):
-        y = top + j * row
-        is_carry = j in carry
-        name = f"unit {j}" + (" carry" if is_carry else "")
-        weight = ' font-weight="bold" fill="#b35806"' if is_carry else ""
-        s.append(f'<text x="{label_w - 6}" y="{y + 12}" text-anchor="end"{weight}>{name}</text>')
-        if is_carry:
-            s.append(f'<rect x="{label_w - 2}" y="{y}" width="{4 * panel_w + 3 * gap + 4}" '
-                     f'height="{row - 1}" fill="#fee0b6"/>')
-    for k, (_, title, values, (lo, hi)) in enumerate(panels):
-        x0 = label_w + k * (panel_w + gap)
-        s.append(f'<text x="{x0 + panel_w / 2}" y="{top - 6}" text-anchor="middle" '
-                 f'font-weight="bold">{title}</text>')
-        zero = x0 + panel_w * (0.0 - lo) / (hi - lo)
-        s.append(f'<line x1="{zero:.1f}" y1="{top - 2}" x2="{zero:.1f}" y2="{top + H * row}" '
-                 'stroke="#999"/>')
-        for j in range(H):
-            v = float(values[j])
-            end = x0 + panel_w * (min(max(v, lo), hi) - lo) / (hi - lo)
-            x, w = (zero, end - zero) if end >= zero else (end, zero - end)
-            colour = _colour(v, lo, hi)
-            s.append(f'<rect x="{x:.1f}" y="{top + j * row + 2}" width="{max(w, 0.5):.1f}" '
-                     f'height="{row - 5}" fill="{colour}" stroke="#333" stroke-width="0.4">'
-                     f"<title>unit {j}: {v:+.3f}</title></rect>")
-        s.append(f'<text x="{x0}" y="{top + H * row + 14}" font-size="11" fill="#555">{lo:g}'
-                 f'</text><text x="{x0 + panel_w}" y="{top + H * row + 14}" font-size="11" '
-                 f'text-anchor="end" fill="#555">{hi:g}</text>')
-    s.append(f'<text x="0" y="{heat_top - 10}" font-weight="bold">h at every step '
-             "(purple +1, orange −1), the true carry below it; the outlined column is step t"
-             "</text>")
-    for j in sorted(carry):
-        s.append(f'<text x="{label_w - 6}" y="{heat_top + (j + 1) * cell_h - 1:.1f}" '
-                 'text-anchor="end" font-size="11" fill="#b35806" font-weight="bold">'
-                 f"carry {j}</text>")
-    s.append(f'<text x="{label_w - 6}" y="{carry_top + 10}" text-anchor="end" font-size="11">'
-             "true carry</text>")
-    carry_rgb = np.where(np.asarray(details.carry).reshape(1, T, 1) > 0, 0, 235)
-    s.append(f'<image x="{label_w}" y="{carry_top}" width="{T * cell_w:.2f}" height="12" '
-             'preserveAspectRatio="none" style="image-rendering:pixelated" '
-             f'href="{_png_data_uri(np.repeat(carry_rgb, 3, axis=2).astype(np.uint8))}"/>')
-    s.append(f'<image x="{label_w}" y="{heat_top}" width="{T * cell_w:.2f}" '
-             f'height="{H * cell_h:.2f}" preserveAspectRatio="none" '
-             f'style="image-rendering:pixelated" href="{_heatmap_png(cache.h[:, 0, :])}"/>')
-    s.append(f'<rect x="{label_w + t * cell_w:.2f}" y="{heat_top - 1:.2f}" '
-             f'width="{cell_w:.2f}" height="{carry_top + 14 - heat_top:.2f}" fill="none" '
-             'stroke="#000" stroke-width="2"/>')
-    s.append(f'<text x="{label_w}" y="{carry_top + 28}" font-size="11" fill="#555">'
-             f't = 0</text><text x="{label_w + T * cell_w:.1f}" y="{carry_top + 28}"'
-             f' font-size="11" fill="#555" text-anchor="end">t = {T - 1}</text>')
-    s.append("</svg>")
-    return "".join(s)
-
-
-def loss_curve_svg(loss, max_steps=None, width=520, height=260, title="Training loss"):
-    """A loss curve (log scale) as SVG; at most ~400 points, so redrawing it stays cheap.
-
-    The step axis runs to max_steps, or (None) to a round number just past len(loss)."""
-    loss = np.asarray(loss, dtype=float)
-    left, right, top, bottom = 62, 12, 28, 40
-    pw, ph = width - left - right, height - top - bottom
-    n = len(loss)
-    total = int(max_steps) if max_steps else _round_up(max(n, 100))
-    s = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="13" '
-         f'style="background:#fff" role="img" aria-label="{html.escape(title)}">',
-         f'<text x="{left + pw / 2}" y="18" text-anchor="middle" font-weight="bold" '
-         f'font-size="15">{html.escape(title)}</text>',
-         f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="#fafafa" stroke="#999"/>',
-         f'<text x="{left + pw / 2}" y="{height - 6}" text-anchor="middle">step</text>',
-         f'<text x="14" y="{top + ph / 2}" text-anchor="middle" transform="rotate(-90 14 '
-         f'{top + ph / 2})">loss (log scale)</text>',
-         f'<text x="{left}" y="{top + ph + 16}" text-anchor="middle" font-size="11">0</text>',
-         f'<text x="{left + pw}" y="{top + ph + 16}" text-anchor="middle" font-size="11">'
-         f"{total:,}</text>"]
-    finite = loss[np.isfinite(loss) & (loss > 0)]
-    if finite.size:
-        steps = np.arange(1, n + 1, dtype=float)
-        if n > 400:      # mean over equal bins of steps
-            edges = np.linspace(0, n, 401).astype(int)
-            steps = np.array([steps[i:j].mean() for i, j in zip(edges[:-1], edges[1:],
-                                                                 strict=True)])
-            loss = np.array([loss[i:j].mean() for i, j in zip(edges[:-1], edges[1:],
-                                                              strict=True)])
-        lo_exp = np.floor(np.log10(finite.min()))
-        hi_exp = np.ceil(np.log10(finite.max()))
-        if hi_exp <= lo_exp:
-            hi_exp = lo_exp + 1
-        for e in range(int(lo_exp), int(hi_exp) + 1):
-            y = top + ph * (hi_exp - e) / (hi_exp - lo_exp)
-            s.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" '
-                     f'stroke="#ddd"/><text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" '
-                     f'font-size="11">1e{e}</text>')
-        ok = np.isfinite(loss) & (loss > 0)
-        xs = left + pw * steps[ok] / total
-        ys = top + ph * (hi_exp - np.log10(loss[ok])) / (hi_exp - lo_exp)
-        points = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
-        s.append(f'<polyline points="{points}" fill="none" stroke="#3b528b" '
-                 'stroke-width="2"/>')
-    s.append("</svg>")
-    return "".join(s)
 
 
 # --------------------------------------------------------------------------- widgets
@@ -358,7 +87,7 @@ class Adder:
     @property
     def message_text(self):
         """The message under the boxes as plain text ("" when there is none)."""
-        return _plain(self.message.value)
+        return plain_text(self.message.value)
 
     def on_change(self, callback):
         """Call callback(details) after every new addition (the gate explorer listens)."""
@@ -690,6 +419,10 @@ class TrainPanel:
             self.status.value = "<div>The adder is back on the shipped net.</div>"
 
 
+__all__ = ["Adder", "GateExplorer", "TrainPanel", "app", "MAX_BITS", "parse_number",
+           "result_html", "result_text", "bit_table_html", "gates_svg", "loss_curve_svg"]
+
+
 def app(params=None):
     """The adder, the gate explorer and the training panel in one widget (for Voila)."""
     import ipywidgets as w
@@ -707,86 +440,8 @@ def app(params=None):
 
 # --------------------------------------------------------------------------- helpers
 
-def _plain(markup):
-    """The text of a small HTML snippet (tags dropped, entities decoded)."""
-    return html.unescape(re.sub(r"<[^>]+>", "", markup)).strip()
 
-
-def _shorten(text, limit=24):
-    """User text fit to quote in a message: short, with tabs and newlines made visible."""
-    text = text if len(text) <= limit else text[:limit] + "…"
-    return text.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
-
-
-def _describe_size(digits):
-    n = len(digits)
-    if n > 100:
-        return f"{n:,} digits"
-    return f"{int(digits).bit_length()} bits"
-
-
-def _is_number_like(text):
-    """Digits (any script) with at most a decimal point or separators: "5", "1.5", "1,000"."""
-    core = text.replace(".", "").replace(",", "")
-    return core != "" and all(c.isdigit() for c in core)
-
-
-def _colour(v, lo, hi):
-    """v in [lo, hi] as a hex colour: viridis for gates (lo = 0), PuOr for states (lo = -1)."""
-    stops = _VIRIDIS if lo == 0.0 else _PUOR
-    if not np.isfinite(v):
-        return "#888888"
-    f = (min(max(v, lo), hi) - lo) / (hi - lo) * (len(stops) - 1)
-    i = min(int(f), len(stops) - 2)
-    frac = f - i
-    c0, c1 = stops[i], stops[i + 1]
-    rgb = [round(int(c0[k:k + 2], 16) * (1 - frac) + int(c1[k:k + 2], 16) * frac)
-           for k in (1, 3, 5)]
-    return "#{:02x}{:02x}{:02x}".format(*rgb)
-
-
-def _colours(values, stops):
-    """Array of values in [0, 1] -> uint8 RGB through the colour stops (linear between them)."""
-    rgb = np.array([[int(c[k:k + 2], 16) for k in (1, 3, 5)] for c in stops], dtype=float)
-    f = np.clip(np.nan_to_num(values, nan=0.5), 0.0, 1.0) * (len(stops) - 1)
-    i = np.minimum(f.astype(int), len(stops) - 2)
-    frac = (f - i)[..., None]
-    return np.round(rgb[i] * (1 - frac) + rgb[i + 1] * frac).astype(np.uint8)
-
-
-@lru_cache(maxsize=8)
-def _heatmap_png_cached(key, shape):
-    values = np.frombuffer(key).reshape(shape)
-    return _png_data_uri(_colours((values + 1.0) / 2.0, _PUOR))
-
-
-def _heatmap_png(h):
-    """h of shape (T, H) as a PNG data URI, one pixel per (unit, step): units down, time across.
-    Cached: the explorer redraws the same sum's heatmap at every step."""
-    h = np.ascontiguousarray(np.asarray(h, dtype=np.float64).T)
-    return _heatmap_png_cached(h.tobytes(), h.shape)
-
-
-def _png_data_uri(rgb):
-    """An (rows, cols, 3) uint8 array as a base64 PNG data URI (no imaging library needed)."""
-    rows, cols, _ = rgb.shape
-    raw = b"".join(b"\x00" + rgb[r].tobytes() for r in range(rows))    # filter 0 on each row
-
-    def chunk(kind, data):
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    png = (b"\x89PNG\r\n\x1a\n"
-           + chunk(b"IHDR", struct.pack(">IIBBBBB", cols, rows, 8, 2, 0, 0, 0))
-           + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
-def _round_up(n):
-    """The smallest of 1, 2, 5 x 10^k that is >= n."""
-    power = 10 ** (len(str(int(n))) - 1)
-    return next(m * power for m in (1, 2, 5, 10) if m * power >= n)
-
+# --------------------------------------------------------------------------- helpers
 
 def _how_it_ended(history, taken, steps):
     if history.solved_step is not None:

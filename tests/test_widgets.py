@@ -16,7 +16,7 @@ import pytest
 import gru_lesson as gl
 
 pytest.importorskip("ipywidgets")
-from gru_lesson import widgets  # noqa: E402  (after the skip: it needs ipywidgets to build)
+from gru_lesson import render, widgets  # noqa: E402  (after the skip: building needs ipywidgets)
 
 BIG = 2 ** 256 - 1
 
@@ -164,7 +164,7 @@ def test_heatmap_png_is_a_valid_image():
     import zlib
 
     h = np.linspace(-1, 1, 6 * 4).reshape(6, 4)              # T = 6 steps, H = 4 units
-    png = base64.b64decode(widgets._heatmap_png(h).split(",", 1)[1])
+    png = base64.b64decode(render._heatmap_png(h).split(",", 1)[1])
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     assert (width, height) == (6, 4)                         # time across, units down
