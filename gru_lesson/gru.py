@@ -174,12 +174,12 @@ def _backward_from_logits(params, cache, dlogits, return_dh):
     dh_tilde = np.empty((N, H))      # dE/dh_tilde_t
     d_rh = np.empty((N, H))          # dE/d(r_t * h_{t-1}), then dE/dr_t
     local = np.empty((N, H))         # a local derivative (z_t (1 - z_t), ...)
+    np.matmul(dlogits, Wy_T, out=dh)  # what h_t gets from y_t: delta_y_t Wy^T, every t at once
     dh_next = np.zeros((N, H))       # what step t+1 sends back to h_t
     for t in range(T - 1, -1, -1):
         z_t, r_t, h_tilde_t, h_prev_t = z[t], r[t], h_tilde[t], h_prev[t]
         dh_t, dz_t, dr_t, delta_t = dh[t], dz[t], dr[t], delta[t]
-        np.matmul(dlogits[t], Wy_T, out=dh_t)             # from y_t: delta_y_t Wy^T
-        dh_t += dh_next                                   # and from step t+1
+        dh_t += dh_next                                   # dh_t: from y_t and from step t+1
         # h_t = (1 - z_t) h_{t-1} + z_t h_tilde_t
         np.multiply(dh_t, z_t, out=dh_tilde)              # dE/dh_tilde_t = dh_t z_t
         np.subtract(h_tilde_t, h_prev_t, out=dz_t)        # dE/dz_t = dh_t (h_tilde_t - h_{t-1})
