@@ -160,10 +160,14 @@ def _backward_from_logits(params, cache, dlogits, return_dh):
     Uz, Ur, U, Wy = params["Uz"], params["Ur"], params["U"], params["Wy"]
     reset_after = is_reset_after(params)
     # The backward's arrays, in one allocation larger than the forward's (module docstring):
-    # dgates = [dz, dr, delta] mirroring gates, h_prev, dh (dE/dh_t), dhn (reset-after only).
-    block = np.empty((6 if reset_after else 5, T, N, H))
-    dgates, h_prev, dh = block[:3], block[3], block[4]
-    dhn = block[5] if reset_after else None
+    # dgates = [dz, dr, delta] mirroring gates, h_prev, dh (dE/dh_t), dhn (reset-after only),
+    # and room for the T per-step products of a weight gradient, (T, H, H).
+    k = 6 if reset_after else 5
+    block = np.empty(k * T * N * H + T * H * H)
+    slots = block[:k * T * N * H].reshape(k, T, N, H)
+    per_step = block[k * T * N * H:].reshape(T, H, H)
+    dgates, h_prev, dh = slots[:3], slots[3], slots[4]
+    dhn = slots[5] if reset_after else None
     h_prev[0] = cache.h0                                            # h_{t-1} for every t
     h_prev[1:] = h[:-1]
     # Transposed weights, copied once to C order: BLAS multiplies (N, H) @ (H, H) by a
@@ -206,21 +210,23 @@ def _backward_from_logits(params, cache, dlogits, return_dh):
         dh_next += dz_t @ Uz_T                            # through z_t
         dh_next += dr_t @ Ur_T                            # through r_t
 
-    # Weight gradients summed over all steps and sequences: one matmul each.
-    H_prev = h_prev.reshape(T * N, H)
-    dG = dgates.reshape(3, T * N, H)
-    dW_x = _with_ones(x, params).T @ dG                            # [x_t, 1]^T dz_t, ... summed
+    # Weight gradients, summed over all steps t (and, inside each product, the N sequences).
+    # Input weights and biases: one matmul over all T * N rows [x_t, 1].
+    dW_x = _with_ones(x, params).T @ dgates.reshape(3, T * N, H)   # [x_t, 1]^T dz_t, ... summed
     dWz, dWr, dW = dW_x[:, :D]                                      # and, in row D, dbz, dbr, db
-    dUz, dUr = H_prev.T @ dG[:2]                                    # h_{t-1}^T dz_t, ...
+    # Recurrent weights: the T products (H, N) @ (N, H), then their sum over t. (BLAS runs this
+    # ~1.4x faster at H = 64 than one (H, T*N) @ (T*N, H) product.)
+    h_prev_T = h_prev.transpose(0, 2, 1)                            # h_{t-1}^T, (T, H, N)
+    dUz = np.matmul(h_prev_T, dz, out=per_step).sum(axis=0)         # sum_t h_{t-1}^T dz_t
+    dUr = np.matmul(h_prev_T, dr, out=per_step).sum(axis=0)         # sum_t h_{t-1}^T dr_t
     grads = {"Wz": dWz, "Uz": dUz, "Wr": dWr, "Ur": dUr, "W": dW,
              "Wy": h.reshape(T * N, H).T @ dlogits.reshape(T * N, -1)}
     if reset_after:
-        dHN = dhn.reshape(T * N, H)
-        grads["U"] = H_prev.T @ dHN                                 # h_{t-1}^T dhn_t
-        grads["bhn"] = dHN.sum(axis=0)
+        grads["U"] = np.matmul(h_prev_T, dhn, out=per_step).sum(axis=0)   # sum_t h_{t-1}^T dhn_t
+        grads["bhn"] = dhn.sum(axis=(0, 1))
     else:
-        rh = np.multiply(r, h_prev, out=h_prev).reshape(T * N, H)  # (h_prev is our own copy)
-        grads["U"] = rh.T @ dG[2]                                   # (r_t * h_{t-1})^T delta_t
+        rh_T = np.multiply(r, h_prev, out=h_prev).transpose(0, 2, 1)      # (r_t * h_{t-1})^T
+        grads["U"] = np.matmul(rh_T, delta, out=per_step).sum(axis=0)     # sum_t ... delta_t
     if has_bias(params):
         grads["bz"], grads["br"], grads["b"] = dW_x[:, D]
         grads["by"] = dlogits.reshape(T * N, -1).sum(axis=0)
