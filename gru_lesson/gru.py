@@ -37,12 +37,12 @@ h_{t-1} receives dhn_t U^T instead of (delta_t U^T) * r_t.
 
 How it is made fast without changing the maths (profiled; figures in benchmarks/README.md):
 the input parts x_t Wz + bz, x_t Wr + br, x_t W + b of all T steps are one matmul before the
-loop (biases included by appending a 1 to x_t), and the weight gradients one matmul each after
-it; z_t and r_t share one matmul with the stacked [Uz, Ur]; z, r and h_tilde live side by side
-in one array ``gates`` (and their gradients in ``dgates``) so that both gates go through one
-sigmoid call; inside the loops every array is written in place (``out=``) into buffers
-allocated once, because at the lesson's size (N = 64, H = 16) the cost is the number of NumPy
-calls per step, not the arithmetic.
+loop (biases included by appending a 1 to x_t), and the weight gradients are computed after the
+loop for all steps at once; z_t and r_t share one matmul with the stacked [Uz, Ur]; z, r and
+h_tilde live side by side in one array ``gates`` (and their gradients in ``dgates``) so that
+both gates go through one sigmoid call; inside the loops every array is written in place
+(``out=``) into buffers allocated once, because at the lesson's size (N = 64, H = 16) the cost
+is the number of NumPy calls per step, not the arithmetic.
 
 Memory: forward allocates the arrays its cache keeps as one block, and backward its own as one
 larger block. With several separate big arrays, glibc's malloc gave the freed memory back to
@@ -162,10 +162,10 @@ def _backward_from_logits(params, cache, dlogits, return_dh):
     # The backward's arrays, in one allocation larger than the forward's (module docstring):
     # dgates = [dz, dr, delta] mirroring gates, h_prev, dh (dE/dh_t), dhn (reset-after only),
     # and room for the T per-step products of a weight gradient, (T, H, H).
-    k = 6 if reset_after else 5
-    block = np.empty(k * T * N * H + T * H * H)
-    slots = block[:k * T * N * H].reshape(k, T, N, H)
-    per_step = block[k * T * N * H:].reshape(T, H, H)
+    n_slots = 6 if reset_after else 5
+    block = np.empty(n_slots * T * N * H + T * H * H)
+    slots = block[:n_slots * T * N * H].reshape(n_slots, T, N, H)
+    per_step = block[n_slots * T * N * H:].reshape(T, H, H)
     dgates, h_prev, dh = slots[:3], slots[3], slots[4]
     dhn = slots[5] if reset_after else None
     h_prev[0] = cache.h0                                            # h_{t-1} for every t
