@@ -1,0 +1,176 @@
+"""Training and the adder: gl.train vs a torch.nn.GRU trainer, train_seed vs Octave, gl.add.
+
+    .venv/bin/python benchmarks/bench_training.py            # all three, seeds 0..9 (a few min)
+    .venv/bin/python benchmarks/bench_training.py --seeds 3  # seeds 0..2 only
+
+(a) Time to 100% exact sums on the held-out random pairs AND the carry-chain set, for
+    gl.train and for the same recipe in PyTorch (torch.nn.GRU + nn.Linear, torch 2.13.0 CPU,
+    one thread, Adam, batch 64, BCE on the logits, the same minibatches, the same held-out
+    check every 50 steps), seed by seed in the same run. Target: ours <= half torch's time.
+(b) train_seed's time per iteration against the seed's MATLAB code in Octave 7.3 on this
+    machine, 2.7 ms per iteration (README of the seed). Target: at least 4x faster.
+(c) gl.add latency for a 16-bit sum. Target: under 1 ms.
+
+Every library runs on one thread (BLAS included), so the figures compare code, not cores.
+"""
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"                     # before NumPy loads its BLAS
+
+import argparse  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import gru_lesson as gl  # noqa: E402
+from gru_lesson.adder import PairScorer  # noqa: E402
+from gru_lesson.train import (  # noqa: E402
+    _seed_samples,
+    _TrainingBatches,
+    seed_sgd_step,
+)
+
+OCTAVE_MS_PER_ITERATION = 2.7
+CHECK_EVERY = 50
+MAX_STEPS = 5000
+
+
+def torch_train(seed, *, lr, batch_size=64, bits=16, hidden_size=16, max_steps=MAX_STEPS,
+                check_every=CHECK_EVERY):
+    """gl.train's recipe in PyTorch. Returns (solved step or None, seconds)."""
+    import torch
+
+    torch.manual_seed(seed)
+    gru = torch.nn.GRU(2, hidden_size)
+    head = torch.nn.Linear(hidden_size, 1)
+    opt = torch.optim.Adam([*gru.parameters(), *head.parameters()], lr=lr)
+    loss_fn = torch.nn.BCEWithLogitsLoss(reduction="sum")
+    # Same seed, same minibatches as gl.train (which draws its init from the generator first).
+    rng = np.random.default_rng(seed)
+    gl.init_params(2, hidden_size, 1, rng=rng)
+    batches = _TrainingBatches(bits, batch_size, rng)
+    random_set = PairScorer(*gl.held_out_pairs())
+    carry_set = PairScorer(*gl.carry_chain_pairs())
+
+    def all_exact(scorer):
+        with torch.no_grad():
+            for _, x, d, own in scorer.buckets:
+                logits = head(gru(torch.from_numpy(x).float())[0])[..., 0].numpy()
+                if ((logits > 0) != d).__and__(own).any():      # y > 0.5  <=>  logit > 0
+                    return False
+        return True
+
+    start = time.perf_counter()
+    for step in range(1, max_steps + 1):
+        x, d = batches.next()
+        out, _ = gru(torch.from_numpy(x).float())
+        loss = loss_fn(head(out), torch.from_numpy(d).float()) / batch_size
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if step % check_every == 0 and all_exact(random_set) and all_exact(carry_set):
+            return step, time.perf_counter() - start
+    return None, time.perf_counter() - start
+
+
+def ours_train(seed):
+    params, history = gl.train(seed=seed, max_steps=MAX_STEPS, check_every=CHECK_EVERY,
+                               progress=False)
+    return history.solved_step, history.time[-1]
+
+
+def bench_train(seeds):
+    import torch
+
+    torch.set_num_threads(1)
+    lr = gl.train.__kwdefaults__["lr"]
+    print(f"(a) time to 100% held-out (random and carry-chain), lr {lr}, batch 64, "
+          f"check every {CHECK_EVERY} steps")
+    print(f"{'seed':>4}  {'ours steps':>10} {'ours s':>7}  {'torch steps':>11} {'torch s':>8}  "
+          f"{'torch/ours':>10}")
+    rows = []
+    for seed in seeds:
+        s_ours, t_ours = ours_train(seed)
+        s_torch, t_torch = torch_train(seed, lr=lr)
+        rows.append((seed, s_ours, t_ours, s_torch, t_torch))
+        print(f"{seed:>4}  {_steps(s_ours):>10} {t_ours:>7.2f}  {_steps(s_torch):>11} "
+              f"{t_torch:>8.2f}  {t_torch / t_ours:>9.1f}x", flush=True)
+    ok_ours = sum(r[1] is not None for r in rows)
+    ok_torch = sum(r[3] is not None for r in rows)
+    t_ours = [r[2] for r in rows]
+    t_torch = [r[4] for r in rows]
+    print(f"solved: ours {ok_ours}/{len(rows)}, torch {ok_torch}/{len(rows)} "
+          f"(unsolved runs count their full {MAX_STEPS} steps)")
+    print(f"total: ours {sum(t_ours):.1f} s, torch {sum(t_torch):.1f} s, "
+          f"ratio {sum(t_torch) / sum(t_ours):.1f}x; median per seed: ours "
+          f"{statistics.median(t_ours):.2f} s, torch {statistics.median(t_torch):.2f} s")
+    return rows
+
+
+def bench_seed(repeats=5, iterations=2000):
+    rng = np.random.default_rng(0)
+    params = gl.init_params(2, 16, 1, bias=False, rng=rng)
+    codes, targets = _seed_samples(rng, iterations)
+    best = float("inf")
+    for _ in range(repeats):
+        p = {k: v.copy() for k, v in params.items()}
+        t = time.perf_counter()
+        for k in range(iterations):
+            seed_sgd_step(p, codes[k], targets[k])
+        best = min(best, (time.perf_counter() - t) / iterations)
+    t = time.perf_counter()
+    _, history = gl.train_seed(progress=False)
+    full = time.perf_counter() - t
+    print(f"(b) train_seed: {1e3 * best:.3f} ms per iteration (best of {repeats} x {iterations}); "
+          f"Octave {OCTAVE_MS_PER_ITERATION} ms -> {OCTAVE_MS_PER_ITERATION / (1e3 * best):.1f}x "
+          f"faster")
+    print(f"    full gl.train_seed(): 10,000 iterations + {len(history.checkpoints)} checkpoints "
+          f"(both decodings on 1,000 pairs) in {full:.2f} s; Octave ~27 s; final "
+          f"threshold {history.final_accuracy['threshold']:.1%}, matlab_round "
+          f"{history.final_accuracy['matlab_round']:.1%}")
+
+
+def bench_add(calls=2000):
+    params = gl.load_pretrained()
+    results = {}
+    for name, (a, b) in {"16-bit": (40503, 61234), "256-bit": (2 ** 256 - 12345, 2 ** 255 + 7)
+                         }.items():
+        times = []
+        for _ in range(calls):
+            t = time.perf_counter()
+            gl.add(params, a, b)
+            times.append(time.perf_counter() - t)
+        results[name] = (statistics.median(times), min(times))
+    t16, t256 = results["16-bit"], results["256-bit"]
+    print(f"(c) gl.add: 16-bit sum median {1e3 * t16[0]:.3f} ms (best {1e3 * t16[1]:.3f} ms); "
+          f"256-bit sum median {1e3 * t256[0]:.3f} ms")
+
+
+def _steps(s):
+    return "-" if s is None else str(s)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=10, help="seeds 0..N-1 for (a) (default 10)")
+    ap.add_argument("--skip-torch", action="store_true", help="only (b) and (c)")
+    args = ap.parse_args()
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.2f}; Python {platform.python_version()}, "
+          f"NumPy {np.__version__}")
+    if not args.skip_torch:
+        import torch
+
+        print(f"torch {torch.__version__}, {torch.get_num_threads()} thread")
+        bench_train(range(args.seeds))
+    bench_seed()
+    bench_add()
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
