@@ -15,7 +15,8 @@ A unit with |corr_j| near 1 is a carry unit (its sign is arbitrary: -1 means "lo
 
 import numpy as np
 
-from .data import addition_batch, random_pairs
+from .adder import _check_adder
+from .data import _check_bits, _check_count, addition_batch, random_pairs
 from .gru import forward
 from .params import validate_params
 
@@ -29,8 +30,8 @@ def carry_signals(params, n_pairs=500, bits=16, rng=0):
     arrays: the true carry into and out of each bit position, and a_t + b_t (0, 1 or 2).
     """
     _check_adder(params)
-    n_pairs = _positive_int(n_pairs, "n_pairs")
-    bits = _positive_int(bits, "bits")
+    n_pairs = _check_count(n_pairs, "n_pairs")
+    bits = _check_bits(bits)
     a, b = random_pairs(n_pairs, bits, rng=rng)
     x, d = addition_batch(a, b, bits=bits + 1)
     _, cache = forward(params, x)
@@ -56,7 +57,7 @@ def carry_units(params, n_pairs=500, top=3, rng=0, bits=16):
     """Indices of the `top` hidden units whose h_t tracks the carry best (largest |corr|),
     best first. See carry_correlations for the measure."""
     H = validate_params(params)[1]
-    top = _positive_int(top, "top")
+    top = _check_count(top, "top")
     if top > H:
         raise ValueError(f"top={top} but the net has only {H} hidden units; ask for at most {H}")
     corr = carry_correlations(params, n_pairs=n_pairs, bits=bits, rng=rng)
@@ -96,16 +97,3 @@ def _pearson(X, y):
     denom = np.sqrt((Xc * Xc).sum(axis=0) * (yc @ yc))
     num = Xc.T @ yc
     return np.divide(num, denom, out=np.zeros_like(num), where=denom > 1e-300)
-
-
-def _check_adder(params):
-    D, _, O = validate_params(params)
-    if D != 2 or O != 1:
-        raise ValueError(f"carry analysis needs an adder net (2 inputs, 1 output), got D={D}, "
-                         f"O={O}; use gl.load_pretrained() or gl.train()")
-
-
-def _positive_int(v, name):
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 1:
-        raise ValueError(f"{name} must be a positive integer, got {v!r}")
-    return int(v)
