@@ -49,8 +49,10 @@ class History:
                   train: mean cross-entropy per output bit of that minibatch)
     time        : elapsed seconds after each step (checkpoints included)
     checkpoints : steps at which held-out accuracy was measured
-    accuracy    : {name: [exact-sum rate at each checkpoint]}; train: "random", "carry";
-                  train_seed: "threshold", "matlab_round" (both on the random held-out pairs)
+    accuracy    : {name: [exact-sum rate at each checkpoint]}; train: "random", "carry"
+                  ("carry" is NaN where it was not measured: it is run only once the random
+                  pairs are all right); train_seed: "threshold", "matlab_round" (both on the
+                  random held-out pairs)
     solved_step : first checkpoint where the goal was met (train: random and carry both 100%;
                   train_seed: threshold 100%), else None
     """
