@@ -78,7 +78,7 @@ def plot_accuracy_vs_lag(results, *, ax=None):
     ax.set_ylim(0.4, 1.04)
     ax.set_xlabel("lag: distractor steps between the bit and the question", fontsize=FONT)
     ax.set_ylabel("test accuracy (1,000 sequences)", fontsize=FONT)
-    ax.set_title("Remember one bit for `lag` steps", fontsize=FONT + 2)
+    ax.set_title("Remembering one bit: accuracy vs lag", fontsize=FONT + 2)
     ax.tick_params(labelsize=FONT - 2)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=FONT - 2, loc="lower left")
