@@ -122,14 +122,16 @@ _TABLE_CSS = (
 
 
 def bit_table_html(details, highlight=None):
-    """The addition bit by bit, least significant bit first (t = 0 is the 1s place).
+    """The addition bit by bit, least significant bit first: step t = 1 reads the 1s place.
 
     Rows: a's bits, b's bits, the net's output probability y_t and its bit (y_t > 0.5), the true
     bit of a + b, and the true carry out of each position. Wrong bits are marked ✗.
-    ``highlight`` is a step t to outline (the gate explorer's step); its cells get class "hi".
+    ``highlight`` is a step t = 1..T to outline (the gate explorer's step); its cells get class
+    "hi". Steps count from 1 as in the equations (h_0 is the state before step 1); Python's
+    arrays hold step t at index t - 1.
     """
     T = int(details.T)
-    hi = -1 if highlight is None else int(highlight)
+    hi = -1 if highlight is None else int(highlight) - 1      # the column's array index
     prob = np.asarray(details.prob, dtype=float).reshape(-1)
     out_bits = np.asarray(details.out_bits).reshape(-1)
     wrong = out_bits != np.asarray(details.true_bits).reshape(-1)
@@ -143,7 +145,7 @@ def bit_table_html(details, highlight=None):
         return [str(int(v)) for v in np.asarray(values).reshape(-1)]
 
     rows = [
-        ("t", "".join(f'<th{_cls(t == hi)} data-step="{t}">{t}</th>' for t in range(T))),
+        ("t", "".join(f'<th{_cls(i == hi)} data-step="{i + 1}">{i + 1}</th>' for i in range(T))),
         ("a", cells(bits(details.a_bits))),
         ("b", cells(bits(details.b_bits))),
         ("net y<sub>t</sub>", cells([f"{p:.3f}" for p in prob])),
@@ -166,11 +168,13 @@ def _cls(highlight, bad=False):
 
 
 def gates_svg(details, t, carry_units=()):
-    """Bars of r_t, z_t, h̃_t and h_t (one bar per hidden unit) at step t, carry units marked,
-    above a heatmap of h over every step with step t outlined. Pure SVG: fast to redraw."""
+    """Bars of r_t, z_t, h̃_t and h_t (one bar per hidden unit) at step t = 1..T, carry units
+    marked, above a heatmap of h over every step with step t outlined. Pure SVG: fast to redraw.
+    """
     cache = details.cache
     T, H = cache.h.shape[0], cache.h.shape[2]
-    t = int(min(max(t, 0), T - 1))
+    step = int(min(max(t, 1), T))       # the step t as in the equations
+    t = step - 1                        # its index in the arrays
     carry = {int(u) for u in carry_units}
     panels = [("r", "reset gate r<tspan font-size='70%' baseline-shift='sub'>t</tspan>",
                cache.r[t, 0], (0.0, 1.0)),
@@ -190,8 +194,8 @@ def gates_svg(details, t, carry_units=()):
     height = carry_top + 12 + 34
     s = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height:.0f}" '
          f'viewBox="0 0 {width} {height:.0f}" font-family="sans-serif" font-size="13" '
-         f'style="background:#fff" role="img" aria-label="gate values at step {t}">']
-    s.append(f'<text x="0" y="18" font-size="16" font-weight="bold">Step t = {t}: '
+         f'style="background:#fff" role="img" aria-label="gate values at step {step}">']
+    s.append(f'<text x="0" y="18" font-size="16" font-weight="bold">Step t = {step}: '
              f"reads a<tspan font-size='70%' baseline-shift='sub'>t</tspan> = "
              f"{int(details.a_bits[t])}, b<tspan font-size='70%' baseline-shift='sub'>t</tspan>"
              f" = {int(details.b_bits[t])}; writes {int(details.out_bits[t])} "
@@ -244,8 +248,8 @@ def gates_svg(details, t, carry_units=()):
              f'width="{cell_w:.2f}" height="{carry_top + 14 - heat_top:.2f}" fill="none" '
              'stroke="#000" stroke-width="2"/>')
     s.append(f'<text x="{label_w}" y="{carry_top + 28}" font-size="11" fill="#555">'
-             f't = 0</text><text x="{label_w + T * cell_w:.1f}" y="{carry_top + 28}"'
-             f' font-size="11" fill="#555" text-anchor="end">t = {T - 1}</text>')
+             f't = 1</text><text x="{label_w + T * cell_w:.1f}" y="{carry_top + 28}"'
+             f' font-size="11" fill="#555" text-anchor="end">t = {T}</text>')
     s.append("</svg>")
     return "".join(s)
 

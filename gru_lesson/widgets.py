@@ -146,9 +146,9 @@ class GateExplorer:
         self._fixed_units = carry_units
         self.carry_units = self._find_carry_units()
         self._params = adder.params
-        self.slider = w.IntSlider(value=0, min=0, max=0, description="Step t",
+        self.slider = w.IntSlider(value=1, min=1, max=1, description="Step t",
                                   continuous_update=True, layout={"width": "40em"})
-        self.play = w.Play(value=0, min=0, max=0, step=1, interval=700, description="Play",
+        self.play = w.Play(value=1, min=1, max=1, step=1, interval=700, description="Play",
                            show_repeat=False)
         w.jslink((self.play, "value"), (self.slider, "value"))
         self.table = w.HTML()
@@ -172,11 +172,12 @@ class GateExplorer:
         d = self.adder.details
         if d is None:
             return ""
-        t = min(self.slider.value, int(d.T) - 1)
-        carry_in = int(d.carry[t - 1]) if t > 0 else 0
-        verdict = "right" if d.out_bits[t] == d.true_bits[t] else "wrong"
-        return (f"Step t = {t}: reads a_t = {int(d.a_bits[t])}, b_t = {int(d.b_bits[t])}, carry "
-                f"in {carry_in}; writes {int(d.out_bits[t])} ({verdict})")
+        t = min(self.slider.value, int(d.T))           # step t = 1..T, as in the equations
+        i = t - 1                                       # its index in the arrays
+        carry_in = int(d.carry[i - 1]) if i > 0 else 0
+        verdict = "right" if d.out_bits[i] == d.true_bits[i] else "wrong"
+        return (f"Step t = {t}: reads a_t = {int(d.a_bits[i])}, b_t = {int(d.b_bits[i])}, carry "
+                f"in {carry_in}; writes {int(d.out_bits[i])} ({verdict})")
 
     def update(self):
         """Follow the adder: a new sum (or a new net) resets the slider's range."""
@@ -187,10 +188,10 @@ class GateExplorer:
             self._params = self.adder.params
             self.carry_units = self._find_carry_units()
         T = int(details.T)
-        t = min(self.slider.value, T - 1)
+        t = min(self.slider.value, T)
         with self.slider.hold_trait_notifications():
-            self.slider.max = T - 1
-            self.play.max = T - 1
+            self.slider.max = T
+            self.play.max = T
         if self.slider.value != t:
             self.slider.value = t            # renders through the observer
         else:
@@ -201,7 +202,7 @@ class GateExplorer:
         details = self.adder.details
         if details is None:
             return
-        t = min(self.slider.value, int(details.T) - 1)
+        t = min(self.slider.value, int(details.T))     # step t = 1..T
         self.table.value = bit_table_html(details, highlight=t)
         self.view.value = gates_svg(details, t, self.carry_units)
         self.note.value = self._note()

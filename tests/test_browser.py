@@ -113,11 +113,11 @@ def check_explorer_and_training(page, tmp_path):
     explorer.locator(".noUi-handle, .ui-slider-handle").first.focus()
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
-    expect(explorer).to_contain_text("Step t = 2:", timeout=10_000)
-    expect(explorer.locator('th.hi[data-step="2"]')).to_have_count(1)
+    expect(explorer).to_contain_text("Step t = 3:", timeout=10_000)    # steps count from 1
+    expect(explorer.locator('th.hi[data-step="3"]')).to_have_count(1)
     page.screenshot(path=str(tmp_path / "voila_explorer.png"))
     explorer.locator(".widget-play button").first.click()          # Play steps on by itself
-    expect(explorer).to_contain_text("Step t = 4:", timeout=10_000)
+    expect(explorer).to_contain_text("Step t = 5:", timeout=10_000)
     explorer.locator(".widget-play button").nth(1).click()          # pause
 
     panel = page.locator(".gru-train-panel").first

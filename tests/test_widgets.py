@@ -111,7 +111,7 @@ def test_bit_table_is_lsb_first_and_matches_the_net(untrained):
     table = widgets.bit_table_html(details)
     rows = {m.group(1): re.findall(r"<t[dh][^>]*>([^<]*)</t[dh]>", m.group(2))
             for m in re.finditer(r'<tr><th class="row">(.*?)</th>(.*?)</tr>', table)}
-    assert rows["t"] == [str(t) for t in range(details.T)] == ["0", "1", "2", "3", "4"]
+    assert rows["t"] == [str(t) for t in range(1, details.T + 1)] == ["1", "2", "3", "4", "5"]
     assert rows["a"] == ["1", "1", "0", "1", "0"]            # 11 = 0b01011, LSB first
     assert rows["b"] == ["0", "1", "1", "0", "0"]            # 6
     assert rows["true bit"] == ["1", "0", "0", "0", "1"]     # 17
@@ -148,10 +148,10 @@ def test_result_says_the_nets_answer_and_whether_it_is_right(shipped, untrained)
 def test_gates_svg_draws_r_z_h_tilde_h_of_step_t_in_that_order(untrained):
     details = gl.add_details(untrained, 45, 19)
     c = details.cache
-    t, H = 4, c.h.shape[2]
+    t, H = 4, c.h.shape[2]                                  # step t = 4 is array index 3
     svg = widgets.gates_svg(details, t, carry_units=[1, 3])
     titles = re.findall(r"<title>unit (\d+): ([-+]\d\.\d{3})</title>", svg)
-    expected = [(str(j), f"{v[t, 0, j]:+.3f}") for v in (c.r, c.z, c.h_tilde, c.h)
+    expected = [(str(j), f"{v[t - 1, 0, j]:+.3f}") for v in (c.r, c.z, c.h_tilde, c.h)
                 for j in range(H)]
     assert titles == expected
     assert "Step t = 4" in svg
@@ -206,7 +206,9 @@ def test_adder_click_shows_the_shipped_nets_sum(shipped, a, b):
     assert adder.text == f"{a} + {b} = {a + b} (correct)"
     assert f"{a} + {b} = {a + b}" in plain(adder.result.value)
     assert adder.table.value.count('<th class="row">') == 7
-    assert f'data-step="{max(a.bit_length(), b.bit_length())}"' in adder.table.value   # T - 1
+    T = max(a.bit_length(), b.bit_length()) + 1
+    assert f'data-step="{T}"' in adder.table.value                    # steps t = 1..T
+    assert f'data-step="{T + 1}"' not in adder.table.value
 
 
 def test_adder_shows_the_nets_answer_even_when_wrong(untrained):
@@ -289,18 +291,19 @@ def test_set_params_redoes_the_current_sum(shipped, untrained):
 def test_gate_explorer_follows_the_slider_and_the_adder(shipped):
     adder = widgets.Adder(shipped)
     explorer = widgets.GateExplorer(adder)
-    assert explorer.slider.max == adder.details.T - 1 == 6          # 45 + 19: 7 steps
-    for t in (0, 3, 6):
+    assert explorer.slider.min == 1                                  # steps t = 1..T
+    assert explorer.slider.max == adder.details.T == 7              # 45 + 19: 7 steps
+    for t in (1, 4, 7):
         explorer.slider.value = t
         assert f'<th class="hi" data-step="{t}">' in explorer.table.value
         assert explorer.table.value.count('<th class="hi"') == 1
         assert f"Step t = {t}:" in explorer.view.value
-    typed(adder, "1", "2")                                          # T = 3: t clamps to 2
-    assert explorer.slider.max == 2 and explorer.slider.value == 2
-    assert "Step t = 2:" in explorer.view.value
-    assert explorer.play.max == 2
+    typed(adder, "1", "2")                                          # T = 3: t clamps to 3
+    assert explorer.slider.max == 3 and explorer.slider.value == 3
+    assert "Step t = 3:" in explorer.view.value
+    assert explorer.play.max == 3
     typed(adder, str(BIG), "1")
-    assert explorer.slider.max == 256
+    assert explorer.slider.max == 257                                # 256 bits + the carry step
 
 
 def test_gate_explorer_marks_the_lessons_carry_units(shipped):
