@@ -30,6 +30,8 @@ import numpy as np  # noqa: E402
 import gru_lesson as gl  # noqa: E402
 from gru_lesson.adder import PairScorer  # noqa: E402
 from gru_lesson.train import (  # noqa: E402
+    ADAM_BETA2,
+    GRAD_CLIP,
     STREAM_FRACTION,
     _CarryStreams,
     _seed_samples,
@@ -42,15 +44,16 @@ CHECK_EVERY = 50
 MAX_STEPS = 5000
 
 
-def torch_train(seed, *, lr, batch_size=64, bits=16, hidden_size=16, max_steps=MAX_STEPS,
-                check_every=CHECK_EVERY):
+def torch_train(seed, *, lr, beta2, clip, batch_size=64, bits=16, hidden_size=16,
+                max_steps=MAX_STEPS, check_every=CHECK_EVERY):
     """gl.train's recipe in PyTorch. Returns (solved step or None, seconds)."""
     import torch
 
     torch.manual_seed(seed)
     gru = torch.nn.GRU(2, hidden_size)
     head = torch.nn.Linear(hidden_size, 1)
-    opt = torch.optim.Adam([*gru.parameters(), *head.parameters()], lr=lr)
+    weights = [*gru.parameters(), *head.parameters()]
+    opt = torch.optim.Adam(weights, lr=lr, betas=(0.9, beta2))
     loss_fn = torch.nn.BCEWithLogitsLoss(reduction="sum")
     # Same seed, same minibatches as gl.train (which draws its init from the generator first),
     # carry streams included: their hidden state carries over, detached.
@@ -59,14 +62,20 @@ def torch_train(seed, *, lr, batch_size=64, bits=16, hidden_size=16, max_steps=M
     n_streams = int(round(STREAM_FRACTION * batch_size))
     batches = _TrainingBatches(bits, batch_size - n_streams, rng)
     streams = _CarryStreams(n_streams, bits + 1, hidden_size, rng)
-    random_set = PairScorer(*gl.held_out_pairs())
-    carry_set = PairScorer(*gl.carry_chain_pairs())
+    random_set = _torch_tree(PairScorer(*gl.held_out_pairs()))
+    carry_set = _torch_tree(PairScorer(*gl.carry_chain_pairs()))
 
-    def all_exact(scorer):
+    def all_exact(levels):
+        """gl's prefix-tree check with torch's GRU: one GRU step per depth for all its nodes,
+        each from its parent's hidden state; stops at the first wrong pair."""
         with torch.no_grad():
-            for _, x, d, own in scorer.buckets:
-                logits = head(gru(torch.from_numpy(x).float())[0])[..., 0].numpy()
-                if ((logits > 0) != d).__and__(own).any():      # y > 0.5  <=>  logit > 0
+            h = torch.zeros(1, 1, hidden_size)
+            bad = np.zeros(1, dtype=bool)
+            for parent, parent_t, x, target, end_node in levels:
+                out, h = gru(x, h[:, parent_t])
+                logits = head(out[0])[:, 0].numpy()
+                bad = ((logits > 0) != target) | bad[parent]     # y > 0.5  <=>  logit > 0
+                if bad[end_node].any():
                     return False
         return True
 
@@ -82,11 +91,23 @@ def torch_train(seed, *, lr, batch_size=64, bits=16, hidden_size=16, max_steps=M
         loss = loss_fn(head(out), torch.from_numpy(d).float()) / batch_size
         opt.zero_grad()
         loss.backward()
+        if clip is not None:
+            torch.nn.utils.clip_grad_norm_(weights, clip)
         opt.step()
         if check_every and step % check_every == 0 and all_exact(random_set) and \
                 all_exact(carry_set):
             return step, time.perf_counter() - start
     return None, time.perf_counter() - start
+
+
+def _torch_tree(scorer):
+    """A PairScorer's prefix tree as torch inputs: per depth (parent, parent as a tensor,
+    x (1, n, 2) float32, target, the nodes where pairs end)."""
+    import torch
+
+    corners = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    return [(parent, torch.from_numpy(parent), corners[torch.from_numpy(code)][None], target,
+             end_node) for parent, code, target, _, end_node in scorer.levels]
 
 
 def ours_train(seed):
@@ -100,21 +121,23 @@ def bench_train(seeds):
 
     torch.set_num_threads(1)
     lr = gl.train.__kwdefaults__["lr"]
-    print(f"(a) time to 100% held-out (random and carry-chain), lr {lr}, batch 64, "
-          f"check every {CHECK_EVERY} steps")
+    recipe = dict(lr=lr, beta2=ADAM_BETA2, clip=GRAD_CLIP)
+    print(f"(a) time to 100% held-out (random and carry-chain), Adam lr {lr}, beta2 "
+          f"{ADAM_BETA2}, gradient-norm clip {GRAD_CLIP}, batch 64, check every {CHECK_EVERY} "
+          f"steps")
     print(f"{'seed':>4}  {'ours steps':>10} {'ours s':>7}  {'torch steps':>11} {'torch s':>8}  "
           f"{'torch/ours':>10}")
     rows = []
     for seed in seeds:
         s_ours, t_ours = ours_train(seed)
-        s_torch, t_torch = torch_train(seed, lr=lr)
+        s_torch, t_torch = torch_train(seed, **recipe)
         rows.append((seed, s_ours, t_ours, s_torch, t_torch))
         print(f"{seed:>4}  {_steps(s_ours):>10} {t_ours:>7.2f}  {_steps(s_torch):>11} "
               f"{t_torch:>8.2f}  {t_torch / t_ours:>9.1f}x", flush=True)
     _, h = gl.train(seed=0, max_steps=301, check_every=0, progress=False)
     ours_step = (h.time[-2] - h.time[0]) / 299                  # the last step has a check
     steps = 300
-    _, t = torch_train(0, lr=lr, max_steps=steps, check_every=0)
+    _, t = torch_train(0, **recipe, max_steps=steps, check_every=0)
     print(f"one training step (no checks): ours {1e3 * ours_step:.2f} ms, torch "
           f"{1e3 * t / steps:.2f} ms -> {t / steps / ours_step:.1f}x")
     ok_ours = sum(r[1] is not None for r in rows)

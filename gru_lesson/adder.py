@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import sigmoid
 from .data import _as_int_list, _check_int, addition_batch, bits_to_int
 from .gru import GRUCache, forward
 from .params import validate_params
@@ -97,29 +96,72 @@ def predict(params, x):
     """
     T, N, _ = x.shape
     H = params["Uz"].shape[0]
-    corners = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
-    table = corners @ np.concatenate([params["Wz"], params["Wr"], params["W"]], axis=1)
-    if "bz" in params:
-        table += np.concatenate([params["bz"], params["br"], params["b"]])
+    step = _Stepper(params)
     code = (x[:, :, 0] + 2 * x[:, :, 1]).astype(np.intp)          # (T, N) in 0..3
-    Uzr = np.concatenate([params["Uz"], params["Ur"]], axis=1)
-    U, bhn = params["U"], params.get("bhn")
     h = np.zeros((N, H))
     hs = np.empty((T, N, H))
-    for t in range(T):
-        xW = table[code[t]]                                         # (N, 3H)
-        zr = sigmoid(xW[:, :2 * H] + h @ Uzr)
+    with np.errstate(over="ignore", under="ignore"):
+        for t in range(T):
+            h = step(code[t], h)
+            hs[t] = h
+        return step.output(hs.reshape(T * N, H)).reshape(T, N)
+
+
+class _Stepper:
+    """One GRU step for 0/1 inputs given by their code a_t + 2 b_t, and the output layer."""
+
+    CORNERS = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])   # x_t for code 0..3
+
+    def __init__(self, params):
+        self.H = H = params["Uz"].shape[0]
+        table = self.CORNERS @ np.concatenate([params["Wz"], params["Wr"], params["W"]], axis=1)
+        if "bz" in params:
+            table += np.concatenate([params["bz"], params["br"], params["b"]])
+        self.table = table                                             # (4, 3H)
+        self.Uzr = np.concatenate([params["Uz"], params["Ur"]], axis=1)
+        self.U, self.bhn = params["U"], params.get("bhn")
+        self.Wy, self.by = params["Wy"], params.get("by")
+        self.H2 = 2 * H
+
+    def __call__(self, code, h):
+        """h_t (N, H) from the codes (N,) of x_t and h_{t-1} (N, H).
+
+        In place where it can be (the cost at small N is the number of NumPy calls), with the
+        sums in the order of ``gl.forward``; run it inside np.errstate(over="ignore") like
+        ``sigmoid`` (e^-x may overflow to inf, which gives the right 0).
+        """
+        H, H2 = self.H, self.H2
+        xW = self.table[code]                                          # (N, 3H)
+        zr = h @ self.Uzr
+        zr += xW[:, :H2]
+        _sigmoid_inplace(zr)                                           # [z, r]
         z, r = zr[:, :H], zr[:, H:]
-        if bhn is None:
-            h_tilde = np.tanh(xW[:, 2 * H:] + (r * h) @ U)
+        if self.bhn is None:
+            h_tilde = (r * h) @ self.U
         else:
-            h_tilde = np.tanh(xW[:, 2 * H:] + r * (h @ U + bhn))
-        h = (1.0 - z) * h + z * h_tilde
-        hs[t] = h
-    logits = (hs.reshape(T * N, H) @ params["Wy"]).reshape(T, N)
-    if "by" in params:
-        logits += params["by"][0]
-    return sigmoid(logits)
+            h_tilde = h @ self.U
+            h_tilde += self.bhn
+            h_tilde *= r
+        h_tilde += xW[:, H2:]
+        np.tanh(h_tilde, out=h_tilde)
+        h_new = (1.0 - z) * h
+        h_new += z * h_tilde
+        return h_new
+
+    def output(self, h):
+        """y (M,) from hidden states h (M, H) (inside np.errstate(over="ignore"))."""
+        logits = (h @ self.Wy)[:, 0]
+        if self.by is not None:
+            logits += self.by[0]
+        return _sigmoid_inplace(logits)
+
+
+def _sigmoid_inplace(x):
+    """x <- 1 / (1 + e^-x), the same operations as ``activations.sigmoid``."""
+    np.negative(x, out=x)
+    np.exp(x, out=x)
+    x += 1.0
+    return np.divide(1.0, x, out=x)
 
 
 def add_details(params, a, b, *, decode="threshold"):
@@ -145,15 +187,23 @@ def add_details(params, a, b, *, decode="threshold"):
 def exact(params, a, b, *, decode="threshold"):
     """Boolean array: is the net's sum exactly a[i] + b[i]?
 
-    Each pair is judged on its own max(bit length) + 1 steps, as ``add`` feeds it. Pairs are
-    run in batches of similar length; the net is causal, so padding a short pair with (0, 0)
-    steps after its last step does not change its first outputs.
+    Each pair is judged on its own max(bit length) + 1 steps, as ``add`` feeds it (pairs with a
+    common start share its steps: see ``PairScorer``).
     """
     return PairScorer(a, b).exact(params, (decode,))[decode]
 
 
 class PairScorer:
-    """A fixed set of pairs, encoded once, scored against many nets (training checkpoints)."""
+    """A fixed set of pairs, encoded once, scored against many nets (training checkpoints).
+
+    Sum bit t depends only on bits 0..t of a and b, and so does the net's output y_t (it is
+    causal). So pairs that start with the same input steps share those outputs: the pairs are
+    stored as a prefix tree of input steps (one node per distinct prefix, with its target bit),
+    and the net is run depth by depth over the tree's nodes, each node from its parent's hidden
+    state. A pair is exact iff every node on its path, down to its own max(bit length) + 1
+    steps, decodes to its target bit. The carry-chain set (1,332 pairs, 161,240 steps) has
+    only 19,742 distinct prefixes, so this is 8x less work than running every pair.
+    """
 
     def __init__(self, a, b):
         a = _as_int_list(a, "a")
@@ -165,24 +215,41 @@ class PairScorer:
         self.size = len(a)
         steps = np.array([max(p.bit_length(), q.bit_length()) + 1
                           for p, q in zip(a, b, strict=True)])
-        # Buckets of similar length: 1..17, 18..33, 34..65, ... steps.
-        bucket = np.maximum(np.ceil(np.log2(np.maximum(steps - 1, 1))).astype(int), 4)
-        self.buckets = []
-        for k in np.unique(bucket):
-            idx = np.flatnonzero(bucket == k)
-            x, d = addition_batch([a[i] for i in idx], [b[i] for i in idx])
-            own = np.arange(x.shape[0])[:, None] < steps[idx][None, :]      # (T, n)
-            self.buckets.append((idx, x, d[:, :, 0].astype(np.int64), own))
+        x, d = addition_batch(a, b)                                    # (T, N, 2), (T, N, 1)
+        code = (x[:, :, 0] + 2 * x[:, :, 1]).astype(np.intp)           # (T, N) in 0..3
+        target = d[:, :, 0].astype(np.int64)
+        node = np.zeros(self.size, dtype=np.intp)     # each pair's node at the last depth
+        # levels[t] = (parent (n_t,) into depth t - 1's nodes, code (n_t,), target (n_t,),
+        #              pairs ending at depth t, their nodes)
+        self.levels = []
+        for t in range(x.shape[0]):
+            alive = np.flatnonzero(steps > t)
+            key = node[alive] * 4 + code[t, alive]
+            uniq, inv = np.unique(key, return_inverse=True)
+            tgt = np.empty(uniq.size, dtype=np.int64)
+            tgt[inv] = target[t, alive]               # one target per prefix (bit t is causal)
+            node[alive] = inv
+            ending = alive[steps[alive] == t + 1]
+            self.levels.append((uniq // 4, uniq % 4, tgt, ending, node[ending].copy()))
+        self.nodes = sum(level[0].size for level in self.levels)
+        self.steps = int(steps.sum())
 
     def exact(self, params, decodes=("threshold",)):
-        """{decode: boolean array of exact sums} for each decoding rule, from one forward pass."""
+        """{decode: boolean array of exact sums} for each decoding rule, from one pass."""
         _check_adder(params)
+        for dec in decodes:
+            decode_bits(np.zeros(0), dec)                          # a clear error for a typo
+        step = _Stepper(params)
         ok = {dec: np.zeros(self.size, dtype=bool) for dec in decodes}
-        for idx, x, d, own in self.buckets:
-            y = predict(params, x)
-            for dec in decodes:
-                wrong = (decode_bits(y, dec) != d) & own
-                ok[dec][idx] = ~wrong.any(axis=0)
+        h = np.zeros((1, step.H))                                  # the root: h_0 = 0
+        bad = {dec: np.zeros(1, dtype=bool) for dec in decodes}   # a node on the path is wrong
+        with np.errstate(over="ignore", under="ignore"):
+            for parent, code, target, ending, end_node in self.levels:
+                h = step(code, h[parent])
+                y = step.output(h)
+                for dec in decodes:
+                    bad[dec] = (decode_bits(y, dec) != target) | bad[dec][parent]
+                    ok[dec][ending] = ~bad[dec][end_node]
         return ok
 
     def accuracy(self, params, decodes=("threshold",)):

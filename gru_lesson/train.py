@@ -38,6 +38,8 @@ SEED_BITS = 16            # uNum: 16 steps
 SEED_HIDDEN = 16          # hdim
 SEED_ETA = 0.1            # eta
 STREAM_FRACTION = 0.25    # train: share of each minibatch given to carry streams
+ADAM_BETA2 = 0.999        # train: Adam's second-moment decay
+GRAD_CLIP = None          # train: rescale the gradient to at most this global norm (None: off)
 CORNERS = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])   # x_t for code 0..3
 
 
@@ -274,7 +276,7 @@ def train(bits=16, hidden_size=16, seed=0, *, bias=True, lr=0.02, batch_size=64,
     n_streams = int(round(STREAM_FRACTION * batch_size))
     batches = _TrainingBatches(bits, batch_size - n_streams, rng)
     streams = _CarryStreams(n_streams, bits + 1, hidden_size, rng) if n_streams else None
-    adam = _Adam(params, lr)
+    adam = _Adam(params, lr, beta2=ADAM_BETA2)
     random_set = PairScorer(*held_out_pairs())
     carry_set = PairScorer(*carry_chain_pairs())
     history = History(accuracy={"random": [], "carry": []})
@@ -307,7 +309,7 @@ def train(bits=16, hidden_size=16, seed=0, *, bias=True, lr=0.02, batch_size=64,
             grads = backward_from_logits(params, cache, dlogits)
             if streams is not None:
                 streams.h = cache.h[-1, batch_size - n_streams:].copy()
-            adam.step(params, grads, scale=1.0 / batch_size)
+            adam.step(params, grads, scale=1.0 / batch_size, clip=GRAD_CLIP)
             history.loss.append(E / d.size)
             solved = False
             if (check_every and step % check_every == 0) or step == max_steps:
@@ -340,7 +342,12 @@ class _Adam:
         self.v = {k: np.zeros_like(v) for k, v in params.items()}
         self.t = 0
 
-    def step(self, params, grads, scale=1.0):
+    def step(self, params, grads, scale=1.0, clip=None):
+        """One update with the gradient grads * scale, first rescaled to global norm <= clip."""
+        if clip is not None:
+            norm = scale * np.sqrt(sum(float(np.vdot(g, g)) for g in grads.values()))
+            if norm > clip:
+                scale *= clip / norm
         self.t += 1
         c1 = 1 - self.beta1 ** self.t
         c2 = 1 - self.beta2 ** self.t
@@ -420,12 +427,7 @@ class _TrainingBatches:
         x[:-1, :, 0] = a.T
         x[:-1, :, 1] = b.T
         d = np.empty((T, N, 1))
-        carry = np.zeros(N, dtype=np.int8)
-        for t in range(self.bits):                                         # ripple-carry adder
-            s = a[:, t] + b[:, t] + carry
-            d[t, :, 0] = s & 1
-            carry = s >> 1
-        d[-1, :, 0] = carry
+        d[:, :, 0] = _sum_bits(a, b, 0, T).T                               # bits of a + b
         return x, d
 
 
@@ -479,14 +481,18 @@ class _CarryStreams:
         x[:, :, 0] = a.T
         x[:, :, 1] = b.T
         d = np.empty((T, n, 1))
-        carry = self.carry.astype(np.int16)
-        for t in range(T):
-            total = a[:, t] + b[:, t] + carry
-            d[t, :, 0] = total & 1
-            carry = total >> 1
-        self.carry = carry.astype(np.int8)
+        bits = _sum_bits(a, b, self.carry, T + 1)                          # a + b + carry in
+        d[:, :, 0] = bits[:, :T].T
+        self.carry = bits[:, T].astype(np.int8)                            # the carry out
         self.left = np.where(new, rng.integers(1, self.MAX_WINDOWS + 1, size=n), self.left - 1)
         return x, d, self.h
+
+
+def _sum_bits(a, b, carry_in, T):
+    """Bits 0..T-1 (n, T) of a + b + carry_in, a and b rows of LSB-first bits (n, L), L < 62."""
+    w = np.int64(1) << np.arange(a.shape[1], dtype=np.int64)
+    total = a.astype(np.int64) @ w + b.astype(np.int64) @ w + carry_in
+    return (total[:, None] >> np.arange(T, dtype=np.int64)) & 1
 
 
 def _int_bits(values, bits):

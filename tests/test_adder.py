@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import gru_lesson as gl
-from gru_lesson.adder import decode_bits, exact, predict
+from gru_lesson.adder import PairScorer, decode_bits, exact, predict
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +98,60 @@ def test_accuracy_agrees_with_add_pair_by_pair(noisy):
     assert 0 < sum(want) < len(want)                              # a mix of right and wrong
     assert exact(noisy, a, b).tolist() == want
     assert gl.accuracy(noisy, a, b) == pytest.approx(np.mean(want))
+
+
+def _exact_by_forward(params, a, b, decode):
+    """Reference verdicts: every pair run in full by gl.forward, judged on its own steps."""
+    steps = np.array([max(int(p).bit_length(), int(q).bit_length()) + 1
+                      for p, q in zip(a, b, strict=True)])
+    x, d = gl.addition_batch(a, b)                                 # padded to the longest pair
+    y, _ = gl.forward(params, x)
+    own = np.arange(x.shape[0])[:, None] < steps[None, :]
+    return ~((decode_bits(y[:, :, 0], decode) != d[:, :, 0]) & own).any(axis=0)
+
+
+@pytest.fixture(scope="module")
+def nets():
+    """Nets that get all, none or some of the sums right, with and without biases."""
+    nets = {"pretrained": gl.load_pretrained()}
+    for s in range(3):
+        nets[f"random {s}"] = gl.init_params(2, 16, 1, rng=s)
+        nets[f"random, no bias {s}"] = gl.init_params(2, 16, 1, bias=False, rng=s)
+    p = gl.init_params(2, 5, 1, rng=9)
+    p["bhn"] = np.random.default_rng(9).uniform(-1, 1, 5)
+    nets["reset-after"] = p
+    for steps in (150, 250):                                      # partly trained
+        nets[f"train {steps}"] = gl.train(seed=8, max_steps=steps, check_every=0,
+                                          progress=False)[0]
+    nets["seed net"] = gl.train_seed(iterations=800, seed=0, check_every=0, progress=False)[0]
+    return nets
+
+
+@pytest.mark.parametrize("name", ["held_out", "carry_chain", "mixed"])
+def test_prefix_tree_scorer_matches_running_every_pair(name, nets):
+    if name == "held_out":
+        a, b = gl.held_out_pairs()
+    elif name == "carry_chain":
+        a, b = gl.carry_chain_pairs()
+    else:                                 # duplicates, 0 + 0, one pair a prefix of another
+        ra, rb = gl.random_pairs(40, 70, 1)
+        a = [0, 0, 1, 1, 3, 3, 7, 2 ** 70 - 1, 5, 5] + [int(v) for v in ra]
+        b = [0, 0, 0, 1, 1, 1, 1, 1, 5, 5] + [int(v) for v in rb]
+    scorer = PairScorer(a, b)
+    assert scorer.nodes <= scorer.steps
+    mixed = 0
+    for net, params in nets.items():
+        got = scorer.exact(params, ("threshold", "matlab_round"))
+        for decode, verdicts in got.items():
+            want = _exact_by_forward(params, a, b, decode)
+            assert verdicts.tolist() == want.tolist(), (net, decode)
+            mixed += 0 < want.sum() < want.size
+    assert mixed >= 2                          # some nets get some pairs right and some wrong
+
+
+def test_carry_chain_set_shares_most_prefixes():
+    scorer = PairScorer(*gl.carry_chain_pairs())
+    assert scorer.steps == 161_240 and scorer.nodes == 19_742
 
 
 def test_seed_net_fails_matlab_round_on_even_pairs():
