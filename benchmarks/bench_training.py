@@ -1,13 +1,16 @@
 """Training and the adder: gl.train vs a torch.nn.GRU trainer, train_seed vs Octave, gl.add.
 
-    .venv/bin/python benchmarks/bench_training.py            # all three, seeds 0..9 (a few min)
+    .venv/bin/python benchmarks/bench_training.py            # all three, seeds 0..9 (~1 min)
     .venv/bin/python benchmarks/bench_training.py --seeds 3  # seeds 0..2 only
 
 (a) Time to 100% exact sums on the held-out random pairs AND the carry-chain set, for
     gl.train and for the same recipe in PyTorch (torch.nn.GRU + nn.Linear, torch 2.13.0 CPU,
-    float32, one thread, Adam with the same lr, batch 64, BCE on the logits, the very same
-    minibatches and carry streams, the same held-out check every 50 steps), seed by seed in
-    the same run. Target: ours <= half torch's time. torch's own initialisation is kept.
+    float32, one thread, Adam with the same lr and beta2, the same gradient-norm clipping
+    (torch.nn.utils.clip_grad_norm_), batch 64, BCE on the logits, the very same minibatches
+    and carry streams, the same held-out check every 50 steps with the same algorithm: the
+    pairs' prefix tree run depth by depth, torch's GRU stepping all nodes of a depth at once),
+    seed by seed in the same run. Target: ours <= half torch's time. torch's own
+    initialisation is kept.
 (b) train_seed's time per iteration against the seed's MATLAB code in Octave 7.3 on this
     machine, 2.7 ms per iteration (README of the seed). Target: at least 4x faster.
 (c) gl.add latency for a 16-bit sum. Target: under 1 ms.
@@ -42,6 +45,7 @@ from gru_lesson.train import (  # noqa: E402
 OCTAVE_MS_PER_ITERATION = 2.7
 CHECK_EVERY = 50
 MAX_STEPS = 5000
+FULL_CHECKS = {"torch random": [], "torch carry": []}    # seconds of torch's passing checks
 
 
 def torch_train(seed, *, lr, beta2, clip, batch_size=64, bits=16, hidden_size=16,
@@ -65,9 +69,10 @@ def torch_train(seed, *, lr, beta2, clip, batch_size=64, bits=16, hidden_size=16
     random_set = _torch_tree(PairScorer(*gl.held_out_pairs()))
     carry_set = _torch_tree(PairScorer(*gl.carry_chain_pairs()))
 
-    def all_exact(levels):
+    def all_exact(levels, name):
         """gl's prefix-tree check with torch's GRU: one GRU step per depth for all its nodes,
         each from its parent's hidden state; stops at the first wrong pair."""
+        t = time.perf_counter()
         with torch.no_grad():
             h = torch.zeros(1, 1, hidden_size)
             bad = np.zeros(1, dtype=bool)
@@ -77,6 +82,7 @@ def torch_train(seed, *, lr, beta2, clip, batch_size=64, bits=16, hidden_size=16
                 bad = ((logits > 0) != target) | bad[parent]     # y > 0.5  <=>  logit > 0
                 if bad[end_node].any():
                     return False
+        FULL_CHECKS[f"torch {name}"].append(time.perf_counter() - t)   # a check run to the end
         return True
 
     start = time.perf_counter()
@@ -94,8 +100,8 @@ def torch_train(seed, *, lr, beta2, clip, batch_size=64, bits=16, hidden_size=16
         if clip is not None:
             torch.nn.utils.clip_grad_norm_(weights, clip)
         opt.step()
-        if check_every and step % check_every == 0 and all_exact(random_set) and \
-                all_exact(carry_set):
+        if check_every and step % check_every == 0 and all_exact(random_set, "random") and \
+                all_exact(carry_set, "carry"):
             return step, time.perf_counter() - start
     return None, time.perf_counter() - start
 
@@ -113,7 +119,21 @@ def _torch_tree(scorer):
 def ours_train(seed):
     params, history = gl.train(seed=seed, max_steps=MAX_STEPS, check_every=CHECK_EVERY,
                                progress=False)
-    return history.solved_step, history.time[-1]
+    return history.solved_step, history.time[-1], params
+
+
+def ours_check_costs(params, repeats=20):
+    """Median seconds of gl.train's two checks (full accuracy, no early exit) on a net."""
+    out = {}
+    for name, pairs in (("random", gl.held_out_pairs()), ("carry", gl.carry_chain_pairs())):
+        scorer = PairScorer(*pairs)
+        times = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            scorer.accuracy(params)
+            times.append(time.perf_counter() - t)
+        out[name] = statistics.median(times)
+    return out
 
 
 def bench_train(seeds):
@@ -129,7 +149,7 @@ def bench_train(seeds):
           f"{'torch/ours':>10}")
     rows = []
     for seed in seeds:
-        s_ours, t_ours = ours_train(seed)
+        s_ours, t_ours, params = ours_train(seed)
         s_torch, t_torch = torch_train(seed, **recipe)
         rows.append((seed, s_ours, t_ours, s_torch, t_torch))
         print(f"{seed:>4}  {_steps(s_ours):>10} {t_ours:>7.2f}  {_steps(s_torch):>11} "
@@ -140,6 +160,12 @@ def bench_train(seeds):
     _, t = torch_train(0, **recipe, max_steps=steps, check_every=0)
     print(f"one training step (no checks): ours {1e3 * ours_step:.2f} ms, torch "
           f"{1e3 * t / steps:.2f} ms -> {t / steps / ours_step:.1f}x")
+    ours = ours_check_costs(params)
+    torch_ms = {k: 1e3 * statistics.median(v) if v else float("nan")
+                for k, v in FULL_CHECKS.items()}
+    print(f"one held-out check on a solved net (prefix tree, median): random pairs ours "
+          f"{1e3 * ours['random']:.1f} ms, torch {torch_ms['torch random']:.1f} ms; carry set "
+          f"ours {1e3 * ours['carry']:.1f} ms, torch {torch_ms['torch carry']:.1f} ms")
     ok_ours = sum(r[1] is not None for r in rows)
     ok_torch = sum(r[3] is not None for r in rows)
     t_ours = [r[2] for r in rows]

@@ -8,6 +8,7 @@ from gru_lesson.seed_reference import SEED_ORDER, seed_args, seed_iteration
 from gru_lesson.train import (
     CORNERS,
     History,
+    _Adam,
     _seed_samples,
     _TrainingBatches,
     excluded_pairs,
@@ -125,6 +126,39 @@ def test_train_is_deterministic():
         assert p1[k].tobytes() == p2[k].tobytes()
     assert h1.loss == h2.loss and h1.accuracy == h2.accuracy or np.isnan(h1.accuracy["carry"][0])
     assert any(p1[k].tobytes() != p3[k].tobytes() for k in p1)
+
+
+def _adam_by_hand(params, grad_list, lr, beta2, scale, clip):
+    """Adam written out per array, global-norm clipping first (the textbook loop)."""
+    p = {k: v.copy() for k, v in params.items()}
+    m = {k: np.zeros_like(v) for k, v in p.items()}
+    v = {k: np.zeros_like(v) for k, v in p.items()}
+    for t, grads in enumerate(grad_list, start=1):
+        g = {k: scale * grads[k] for k in p}
+        norm = np.sqrt(sum(np.sum(x * x) for x in g.values()))
+        if clip is not None and norm > clip:
+            g = {k: x * (clip / norm) for k, x in g.items()}
+        for k in p:
+            m[k] = 0.9 * m[k] + 0.1 * g[k]
+            v[k] = beta2 * v[k] + (1 - beta2) * g[k] ** 2
+            p[k] -= lr * (m[k] / (1 - 0.9 ** t)) / (np.sqrt(v[k] / (1 - beta2 ** t)) + 1e-8)
+    return p
+
+
+@pytest.mark.parametrize("clip", [None, 1.0, 1e-3])
+def test_adam_matches_the_textbook_loop(clip):
+    rng = np.random.default_rng(0)
+    params = gl.init_params(2, 5, 1, rng=rng)                     # non-square, biases
+    grad_list = [{k: rng.normal(size=v.shape) * 10 for k, v in params.items()} for _ in range(4)]
+    want = _adam_by_hand(params, grad_list, 0.04, 0.98, 1 / 64, clip)
+    got = {k: v.copy() for k, v in params.items()}
+    adam = _Adam(got, 0.04, beta2=0.98)
+    for grads in grad_list:
+        adam.step(got, grads, scale=1 / 64, clip=clip)
+    for k in params:
+        np.testing.assert_allclose(got[k], want[k], rtol=1e-12, atol=1e-15)
+    moved = max(np.abs(got[k] - params[k]).max() for k in params)
+    assert moved > 1e-3                                           # Adam steps ~lr, clipped or not
 
 
 def test_train_seed_is_deterministic():
