@@ -23,6 +23,7 @@ Neither ever trains on a held-out pair or a long carry-chain pair: such draws ar
 drawn again. Both are deterministic: the same seed gives byte-identical weights.
 """
 
+import functools
 import time
 from dataclasses import dataclass, field
 
@@ -97,7 +98,7 @@ def train_seed(iterations=10_000, seed=0, *, check_every=100, progress=True, cal
     rng = as_generator(_check_seed(seed))
     params = init_params(2, SEED_HIDDEN, 1, bias=False, rng=rng)
     codes, targets = _seed_samples(rng, iterations)
-    scorer = PairScorer(*held_out_pairs())
+    scorer = _scorer("held_out")
     history = History(accuracy={"threshold": [], "matlab_round": []})
 
     def measure(step):
@@ -281,8 +282,8 @@ def train(bits=16, hidden_size=16, seed=0, *, bias=True, lr=0.04, batch_size=64,
     batches = _TrainingBatches(bits, batch_size - n_streams, rng)
     streams = _CarryStreams(n_streams, bits + 1, hidden_size, rng) if n_streams else None
     adam = _Adam(params, lr, beta2=ADAM_BETA2)
-    random_set = PairScorer(*held_out_pairs())
-    carry_set = PairScorer(*carry_chain_pairs())
+    random_set = _scorer("held_out")
+    carry_set = _scorer("carry_chain")
     history = History(accuracy={"random": [], "carry": []})
 
     def measure(step):
@@ -519,6 +520,13 @@ def _int_bits(values, bits):
 
 
 # ------------------------------------------------------------------------------ helpers
+
+@functools.cache
+def _scorer(name):
+    """The PairScorer of a fixed check set, built once per process (it is never modified)."""
+    pairs = held_out_pairs() if name == "held_out" else carry_chain_pairs()
+    return PairScorer(*pairs)
+
 
 def _progress_bar(progress, total, desc):
     if not progress:
