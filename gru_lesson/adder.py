@@ -71,12 +71,13 @@ class AdditionDetails:
     cache: GRUCache           # the forward pass: cache.z, cache.r, cache.h_tilde, cache.h
 
     def table(self):
-        """The bit-by-bit working as fixed-width text, LSB (t = 0) at the top."""
+        """The bit-by-bit working as fixed-width text, one row per step t = 1..T (as in the
+        equations; step 1 reads the 1s place, array index t - 1), LSB at the top."""
         lines = [f"{'t':>4}  a  b  carry_out  sum  net   y_t", "-" * 38]
-        for t in range(self.T):
-            mark = "" if self.out_bits[t] == self.true_bits[t] else "  <- wrong"
-            lines.append(f"{t:>4}  {self.a_bits[t]}  {self.b_bits[t]}  {self.carry[t]:>9}  "
-                         f"{self.true_bits[t]:>3}  {self.out_bits[t]:>3}  {self.prob[t]:.3f}{mark}")
+        for i in range(self.T):
+            mark = "" if self.out_bits[i] == self.true_bits[i] else "  <- wrong"
+            lines.append(f"{i + 1:>4}  {self.a_bits[i]}  {self.b_bits[i]}  {self.carry[i]:>9}  "
+                         f"{self.true_bits[i]:>3}  {self.out_bits[i]:>3}  {self.prob[i]:.3f}{mark}")
         return "\n".join(lines)
 
 

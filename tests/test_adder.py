@@ -60,6 +60,7 @@ def test_add_details_fields(pretrained):
     assert np.array_equal(det.prob, y[:, 0, 0])
     table = det.table()
     assert len(table.splitlines()) == 2 + 4 and "wrong" not in table
+    assert [row.split()[0] for row in table.splitlines()[2:]] == ["1", "2", "3", "4"]   # t = 1..T
 
 
 def test_carry_out_matches_long_hand():
