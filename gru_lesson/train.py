@@ -121,12 +121,7 @@ def train_seed(iterations=10_000, seed=0, *, check_every=100, progress=True, cal
                 if bar is not None:
                     bar.set_postfix(threshold=f"{acc['threshold']:.1%}",
                                     matlab_round=f"{acc['matlab_round']:.1%}", refresh=False)
-            history.time.append(time.perf_counter() - start)
-            if bar is not None:
-                bar.update(1)
-            if callback is not None and callback(step, history):
-                if not history.checkpoints or history.checkpoints[-1] != step:
-                    measure(step)
+            if _after_step(step, history, start, bar, callback, measure):
                 break
     finally:
         if bar is not None:
@@ -322,20 +317,26 @@ def train(bits=16, hidden_size=16, seed=0, *, bias=True, lr=0.04, batch_size=64,
                 if bar is not None:
                     bar.set_postfix(random=f"{acc_random:.1%}", carry=f"{acc_carry:.1%}",
                                     refresh=False)
-            history.time.append(time.perf_counter() - start)
-            if bar is not None:
-                bar.update(1)
-            stop = callback is not None and callback(step, history)
-            if solved:
-                break
-            if stop:
-                if not history.checkpoints or history.checkpoints[-1] != step:
-                    measure(step)
+            if _after_step(step, history, start, bar, callback, measure) or solved:
                 break
     finally:
         if bar is not None:
             bar.close()
     return params, history
+
+
+def _after_step(step, history, start, bar, callback, measure):
+    """The bookkeeping both trainers do after each step: the elapsed time, the progress bar and
+    the caller's callback. True when the callback asks to stop; the final state is then
+    measured on the held-out set, unless this step was just measured."""
+    history.time.append(time.perf_counter() - start)
+    if bar is not None:
+        bar.update(1)
+    if callback is None or not callback(step, history):
+        return False
+    if not history.checkpoints or history.checkpoints[-1] != step:
+        measure(step)
+    return True
 
 
 class _Adam:
