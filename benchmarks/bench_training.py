@@ -31,8 +31,8 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 import gru_lesson as gl  # noqa: E402
-from gru_lesson.adder import PairScorer  # noqa: E402
-from gru_lesson.train import (  # noqa: E402
+from gru_lesson.addition.adder import PairScorer  # noqa: E402
+from gru_lesson.addition.train import (  # noqa: E402
     ADAM_BETA2,
     GRAD_CLIP,
     STREAM_FRACTION,

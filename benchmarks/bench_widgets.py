@@ -9,7 +9,7 @@ of the explorer's slider costs, and how many bytes of HTML each sends to the bro
 best of many repeats. The engine's share is gl.add_details alone (its forward pass is gl.forward;
 torch.nn.GRU is compared with it in bench_engine.py).
 
-Browser (--browser): Voila serves notebook 5, Chromium clicks Add, and a MutationObserver in
+Browser (--browser): Voila serves notebook 6, Chromium clicks Add, and a MutationObserver in
 the page times the click until the answer line shows the new sum: the latency a student feels
 (kernel messages, Python, the DOM update). Needs /usr/bin/chromium and playwright.
 """
@@ -24,7 +24,7 @@ import tempfile
 import time
 
 import gru_lesson as gl
-from gru_lesson import widgets
+from gru_lesson.teach import widgets
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SUMS = {16: (65535, 1), 64: (2 ** 64 - 1, 1), 256: (2 ** 256 - 1, 2 ** 256 - 1)}
@@ -98,7 +98,7 @@ def browser_round_trip(repeats):
     }"""
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
-        notebook = bh.copy_notebook(ROOT / "notebooks" / "05_interactive_adder.ipynb", tmp / "nb")
+        notebook = bh.copy_notebook(ROOT / "notebooks" / "06_interactive_adder.ipynb", tmp / "nb")
         port = bh.free_port()
         with bh.start_server(bh.voila_command(port, notebook), tmp / "voila", port), \
                 bh.chromium_page() as page:

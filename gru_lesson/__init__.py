@@ -4,34 +4,64 @@
     params = gl.init_params(2, 16, 1)
     y, cache = gl.forward(params, x)          # x: (T, N, D)
 
+``gl`` is the one public face; the package underneath has three layers, each importing only
+from the layers above it in this list (a test checks it):
+
+engine/      the book: the GRU's maths, nothing about adding numbers. Read it in this order:
+    gru.py             the reading engine: step_forward, step_backward, forward, backward; one
+                       equation a line, names as in the derivation (start here)
+    activations.py     sigmoid, tanh and their derivatives from the outputs
+    params.py          init_params, validate_params, the shapes of every weight
+    losses.py          the seed's 1/2 sum (y - d)^2 and binary cross-entropy, loss_and_grads
+    gradcheck.py       centred finite differences, rel_error, check_gradients
+    seed_reference.py  the seed's MATLAB (data, forward, backward, update) line for line
+    rnn.py             the plain (ungated) RNN, for the why-gates comparison
+    fast.py            the same maths as gru.py arranged for speed, tested equal; gl.forward,
+                       gl.backward and gl.loss_and_grads run it
+    checks.py          the argument validators every layer shares (one copy of each)
+addition/    the task: binary addition, least significant bit first
+    data.py            bits <-> ints, batches, the held-out and carry-chain pairs
+    adder.py           gl.add, decoding, accuracy on many pairs
+    analysis.py        which hidden units carry, and interventions on them
+    weights.py         save / load .npz weight files safely, the shipped net
+    train.py           gl.train, the fast trainer (Adam, minibatches, checks, History)
+    batches.py         its minibatches and carry streams
+    seed_training.py   the seed's own per-sample procedure (gl.train_seed)
+teach/       what students look at
+    plots.py, render.py, widgets.py    figures, HTML/SVG renderers, ipywidgets apps
+    why_gates.py, compare_plots.py     the GRU against a plain RNN, and its plots
+    source.py                          show_source: a function's real source, in a notebook
+
+Beside the layers:
+    exercises/      the exercises' checkers and the catalogue of common mistakes; they use
+                    the engine to compute the right answer and every named wrong one
+    torch_compat.py the bridge to torch.nn.GRU (weights both ways, comparisons); it imports
+                    only the engine, and torch only when called
+    cli.py          ``python -m gru_lesson``: add, train, reproduce-seed, gradcheck
+
 Importing is cheap: matplotlib, ipywidgets, tqdm and torch load only when a function needs them.
 """
 
 from importlib import import_module
 
-from .gradcheck import check_gradients, rel_error
-from .gru import GRUCache, backward, backward_from_logits, forward
-from .losses import loss_and_grads
-from .params import init_params, validate_params
-
-# `train` is both a module (train.py) and its main function. Importing the submodule binds the
-# module as `gru_lesson.train`, hiding the lazy function, so both functions are bound eagerly
-# (cheap: train.py needs only NumPy).
-from .train import train, train_seed  # noqa: E402, F401
+from .addition.train import train, train_seed
+from .engine.fast import GRUCache, backward, backward_from_logits, forward
+from .engine.gradcheck import check_gradients, rel_error
+from .engine.losses import loss_and_grads
+from .engine.params import init_params, validate_params
 
 __version__ = "0.1.0"
 
 # name -> module; loaded on first use so `import gru_lesson` stays fast.
 _LAZY = {
-    "int_to_bits": "data", "bits_to_int": "data", "addition_batch": "data",
-    "held_out_pairs": "data", "carry_chain_pairs": "data", "random_pairs": "data",
-    "train_seed": "train", "train": "train",
-    "add": "adder", "add_details": "adder", "accuracy": "adder", "matlab_round": "adder",
-    "load_pretrained": "weights", "save_params": "weights", "load_params": "weights",
-    "from_torch": "torch_compat", "to_torch": "torch_compat",
-    "rnn_init_params": "rnn", "rnn_forward": "rnn", "rnn_backward": "rnn",
-    "rnn_backward_from_logits": "rnn", "rnn_loss_and_grads": "rnn", "RNNCache": "rnn",
-    "carry_units": "analysis",
+    **dict.fromkeys(["int_to_bits", "bits_to_int", "addition_batch", "held_out_pairs",
+                     "carry_chain_pairs", "random_pairs"], "addition.data"),
+    **dict.fromkeys(["add", "add_details", "accuracy", "matlab_round"], "addition.adder"),
+    **dict.fromkeys(["load_pretrained", "save_params", "load_params"], "addition.weights"),
+    **dict.fromkeys(["carry_units"], "addition.analysis"),
+    **dict.fromkeys(["from_torch", "to_torch"], "torch_compat"),
+    **dict.fromkeys(["rnn_init_params", "rnn_forward", "rnn_backward",
+                     "rnn_backward_from_logits", "rnn_loss_and_grads", "RNNCache"], "engine.rnn"),
 }
 
 
@@ -48,4 +78,5 @@ def __dir__():
 
 
 __all__ = ["init_params", "validate_params", "forward", "backward", "backward_from_logits",
-           "GRUCache", "loss_and_grads", "check_gradients", "rel_error", *_LAZY]
+           "GRUCache", "loss_and_grads", "check_gradients", "rel_error", "train", "train_seed",
+           *_LAZY]

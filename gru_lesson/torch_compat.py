@@ -30,7 +30,7 @@ The reset gate's position is NOT a relabelling: r * (h U) and (r * h) U are diff
 of the same weights (equal only when U is diagonal). torch is imported lazily; without it the
 converters raise an ImportError that says how to install it. Run
 ``python -m gru_lesson.torch_compat`` to refresh the stored comparison in
-gru_lesson/assets/torch_comparison.json (notebook 07 shows it when torch is absent).
+gru_lesson/assets/torch_comparison.json (notebook 08 shows it when torch is absent).
 """
 
 import dataclasses
@@ -44,10 +44,10 @@ from importlib import resources
 
 import numpy as np
 
-from .activations import sigmoid, tanh
-from .gru import backward_from_logits, check_h0, check_inputs, forward
-from .losses import bce_with_logits
-from .params import has_bias, is_reset_after, validate_params
+from .engine.activations import sigmoid, tanh
+from .engine.fast import backward_from_logits, check_h0, check_inputs, forward
+from .engine.losses import bce_with_logits
+from .engine.params import has_bias, is_reset_after, validate_params
 
 INSTALL_HINT = "pip install -e .[torch]   (torch==2.13.0, CPU is enough)"
 COMPARISON_FILE = "torch_comparison.json"

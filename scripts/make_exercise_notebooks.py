@@ -1,4 +1,4 @@
-"""Write notebooks/08_exercises.ipynb and 08_exercises_solutions.ipynb from ONE source.
+"""Write notebooks/09_exercises.ipynb and 09_exercises_solutions.ipynb from ONE source.
 
 Both notebooks share every cell except the exercise cells: the exercises notebook gets the
 stub (docstring + ``raise NotImplementedError``), the solutions notebook the worked solution.
@@ -18,8 +18,8 @@ import sys
 import nbformat
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-EXERCISES = ROOT / "notebooks" / "08_exercises.ipynb"
-SOLUTIONS = ROOT / "notebooks" / "08_exercises_solutions.ipynb"
+EXERCISES = ROOT / "notebooks" / "09_exercises.ipynb"
+SOLUTIONS = ROOT / "notebooks" / "09_exercises_solutions.ipynb"
 
 
 def md(text):
@@ -37,7 +37,7 @@ def exercise(stub, solution):
 
 CELLS = [
     md(r"""
-# 08 · Exercises: write the GRU yourself, with feedback that names your mistake
+# 9 · Exercises: write the GRU yourself, with feedback that names your mistake
 
 You have read the GRU's equations (notebook 01) and its backward pass (notebook 02). Now you
 write them. After each exercise, a **check cell** runs your function on fixed test cases and
@@ -62,7 +62,7 @@ vectors, as in the seed: $x_t$ is $(N, D)$ and we write $x_t W_z$.
 cell below it. A check prints one of: ✅ *Correct*, ❌ *what is wrong* plus a *hint*, or
 ⏳ *not attempted yet*. Run the cells in order; later exercises use your earlier functions.
 
-*For teachers:* the worked solutions are in `08_exercises_solutions.ipynb`. Both notebooks are
+*For teachers:* the worked solutions are in `09_exercises_solutions.ipynb`. Both notebooks are
 generated from `scripts/make_exercise_notebooks.py`, so they never drift apart; exercise cells
 carry the cell tag `exercise` (here) or `solution` (there).
 """),
@@ -512,7 +512,7 @@ def build(solutions):
         nb.cells.append(new)
     if solutions:
         nb.cells[0].source = nb.cells[0].source.replace(
-            "# 08 · Exercises:", "# 08 · Exercises, with solutions:", 1)
+            "# 9 · Exercises:", "# 9 · Exercises, with solutions:", 1)
     return nb
 
 

@@ -3,9 +3,9 @@
     python scripts/why_gates_experiment.py                 # the full grid (a few minutes, 1 core)
     python scripts/why_gates_experiment.py --lags 5 10 --seeds 0 --out /tmp/small.json
 
-Trains both models at every lag and seed (gru_lesson.why_gates.run_experiment) and writes the
+Trains both models at every lag and seed (gru_lesson.teach.why_gates.run_experiment) and writes the
 results, the parameters used, the date, the runtime and the two nets trained at the longest
-lag to gru_lesson/assets/why_gates.json (atomically), which notebook 06 loads.
+lag to gru_lesson/assets/why_gates.json (atomically), which notebook 07 loads.
 """
 
 import argparse
@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from gru_lesson.why_gates import run_experiment
+from gru_lesson.teach.why_gates import run_experiment
 
 DEFAULT_OUT = pathlib.Path(__file__).resolve().parents[1] / "gru_lesson" / "assets" / \
     "why_gates.json"

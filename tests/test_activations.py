@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import gru_lesson as gl
-from gru_lesson import activations as act
-from gru_lesson import seed_reference
+from gru_lesson.engine import activations as act
+from gru_lesson.engine import seed_reference
 
 sigmoid, tanh, log_sigmoid = act.sigmoid, act.tanh, act.log_sigmoid
 dsigmoid_from_output, dtanh_from_output = act.dsigmoid_from_output, act.dtanh_from_output

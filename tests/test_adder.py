@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import gru_lesson as gl
-from gru_lesson.adder import PairScorer, decode_bits, exact, predict
+from gru_lesson.addition.adder import PairScorer, decode_bits, exact, predict
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import gru_lesson as gl
-from gru_lesson import analysis
+from gru_lesson.addition import analysis
 
 CARRY_UNIT = 3
 

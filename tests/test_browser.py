@@ -13,7 +13,7 @@ import browser_helpers as bh
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "05_interactive_adder.ipynb"
+NOTEBOOK = ROOT / "notebooks" / "06_interactive_adder.ipynb"
 SKIP = bh.browser_skip_reason()
 
 pytestmark = [pytest.mark.browser,

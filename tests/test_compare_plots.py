@@ -8,7 +8,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import gru_lesson as gl  # noqa: E402
-from gru_lesson import compare_plots, why_gates  # noqa: E402
+from gru_lesson.engine.gradcheck import numerical_gradient  # noqa: E402
+from gru_lesson.teach import compare_plots, why_gates  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -102,7 +103,7 @@ def test_last_step_gradients_agree_with_centred_differences(model):
         return why_gates.last_step_loss_and_grads(model, params, x, target)[0]
 
     for name in params:
-        numeric = gl.gradcheck.numerical_gradient(E, params[name]).reshape(params[name].shape)
+        numeric = numerical_gradient(E, params[name]).reshape(params[name].shape)
         assert gl.rel_error(grads[name], numeric) < 1e-6, name
 
 

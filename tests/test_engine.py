@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 import gru_lesson as gl
-from gru_lesson.gradcheck import numerical_gradient, rel_error
-from gru_lesson.seed_reference import SEED_ORDER, seed_args, seed_backward, seed_forward
+from gru_lesson.engine import activations as act
+from gru_lesson.engine.gradcheck import numerical_gradient, rel_error
+from gru_lesson.engine.seed_reference import SEED_ORDER, seed_args, seed_backward, seed_forward
 
 SEED_TOL = 1e-12
 
@@ -145,7 +146,7 @@ def test_forward_follows_the_equations_with_biases_and_h0():
     # The equations of gru.py's docstring, written out here step by step.
     params, x, _, h0 = random_problem(3, 5, 2, 4, 3, seed=21)
     p = params
-    sig = gl.activations.sigmoid
+    sig = act.sigmoid
     y, cache = gl.forward(params, x, h0)
     h_prev = h0
     for t in range(x.shape[0]):
@@ -169,7 +170,7 @@ def test_forward_follows_the_equations_with_biases_and_h0():
 def test_reset_after_follows_pytorchs_equations():
     params, x, _, h0 = random_problem(3, 5, 2, 4, 3, seed=22, reset_after=True)
     p = params
-    sig = gl.activations.sigmoid
+    sig = act.sigmoid
     _, cache = gl.forward(params, x, h0)
     h_prev = h0
     for t in range(x.shape[0]):
@@ -221,7 +222,7 @@ def test_dh_is_the_gradient_of_E_with_respect_to_every_state(reset_after):
     def E_after(t, h_t):
         """E of steps t..T-1 given h_t (t = -1: the whole sequence from h0)."""
         logits = h_t @ params["Wy"] + params["by"]
-        E = 0.0 if t < 0 else 0.5 * np.sum((gl.activations.sigmoid(logits) - d[t]) ** 2)
+        E = 0.0 if t < 0 else 0.5 * np.sum((act.sigmoid(logits) - d[t]) ** 2)
         if t + 1 < x.shape[0]:
             y_rest, _ = gl.forward(params, x[t + 1:], h_t)
             E += 0.5 * np.sum((y_rest - d[t + 1:]) ** 2)

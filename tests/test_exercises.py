@@ -6,7 +6,8 @@ import pytest
 
 import gru_lesson as gl
 from gru_lesson import exercises as ex
-from gru_lesson.exercises import StepCache
+from gru_lesson.engine import activations as act
+from gru_lesson.exercises import StepCache, checkers, mistakes
 
 # ---------------------------------------------------------------------------------------------
 # Student-style solutions, each with an optional mistake injected (written independently of the
@@ -181,7 +182,7 @@ def check_output(capsys):
 # ---------------------------------------------------------------------------------------------
 
 def test_sigmoid_correct_passes(capsys):
-    for fn in (stable_sigmoid, gl.activations.sigmoid, lambda x: 0.5 * np.tanh(0.5 * x) + 0.5):
+    for fn in (stable_sigmoid, act.sigmoid, lambda x: 0.5 * np.tanh(0.5 * x) + 0.5):
         result = ex.check_sigmoid(fn)
         assert result.passed and result.mistake is None
     assert check_output(capsys).startswith("✅ Correct:")
@@ -323,11 +324,11 @@ def test_step_forward_messages_are_distinct():
 def test_step_backward_reference_matches_engine():
     # The checker's truth comes from the engine; its mistake variants from its own code: with no
     # mistake, that code must be the engine's maths exactly.
-    for k, (N, D, H) in enumerate(ex._STEP_SHAPES):
-        params, x, h_prev, dh = ex._step_case(k, N, D, H)
-        cache = ex._engine_step(params, x, h_prev)
-        mine = ex.step_backward_with(dh, cache, params)
-        engine = ex._engine_step_backward(params, x, h_prev, dh)
+    for k, (N, D, H) in enumerate(checkers._STEP_SHAPES):
+        params, x, h_prev, dh = checkers._step_case(k, N, D, H)
+        cache = checkers._engine_step(params, x, h_prev)
+        mine = mistakes.step_backward_with(dh, cache, params)
+        engine = checkers._engine_step_backward(params, x, h_prev, dh)
         for name in mine:
             assert gl.rel_error(mine[name], engine[name]) < 1e-12
 
@@ -410,10 +411,10 @@ def test_step_backward_unknown_error_is_located():
 # ---------------------------------------------------------------------------------------------
 
 def test_bptt_reference_matches_engine():
-    for k, shape in enumerate(ex._SEQ_SHAPES):
-        params, x, h0, dy = ex._seq_case(k, *shape)
+    for k, shape in enumerate(checkers._SEQ_SHAPES):
+        params, x, h0, dy = checkers._seq_case(k, *shape)
         _, cache = gl.forward(params, x, h0=h0)
-        mine, _ = ex.bptt_with(params, cache, dy)
+        mine, _ = mistakes.bptt_with(params, cache, dy)
         engine = gl.backward(params, cache, dy)
         for name in params:
             assert gl.rel_error(mine[name], engine[name]) < 1e-12

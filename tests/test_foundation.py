@@ -26,7 +26,8 @@ def test_import_is_cheap_and_lazy():
 
 def test_lazy_names_resolve_to_real_modules():
     for name, module in gru_lesson._LAZY.items():
-        assert (ROOT / "gru_lesson" / f"{module}.py").exists(), f"{name}: {module}.py missing"
+        path = ROOT / "gru_lesson" / (module.replace(".", "/") + ".py")
+        assert path.exists(), f"{name}: {path} missing"
 
 
 def test_readme_commands_exist_in_makefile():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import gru_lesson as gl
-from gru_lesson.gradcheck import GradCheckReport, numerical_gradient, rel_error
+from gru_lesson.engine.gradcheck import GradCheckReport, numerical_gradient, rel_error
 
 TOL = 1e-6
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import gru_lesson as gl
-from gru_lesson.params import as_generator, expected_shapes, sizes
+from gru_lesson.engine.params import as_generator, expected_shapes, sizes
 
 
 def test_init_params_shapes_dtype_and_range():

@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 import gru_lesson as gl  # noqa: E402
-from gru_lesson import plots  # noqa: E402
+from gru_lesson.teach import plots  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

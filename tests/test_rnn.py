@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import gru_lesson as gl
-from gru_lesson.gradcheck import numerical_gradient, rel_error
-from gru_lesson.rnn import (
+from gru_lesson.engine.gradcheck import numerical_gradient, rel_error
+from gru_lesson.engine.rnn import (
     RNNCache,
     rnn_backward_from_logits,
     rnn_loss_and_grads,

@@ -12,7 +12,8 @@ import pytest
 
 import gru_lesson as gl
 from gru_lesson import torch_compat as tc
-from gru_lesson.params import expected_shapes
+from gru_lesson.engine.gradcheck import numerical_gradient
+from gru_lesson.engine.params import expected_shapes
 
 T, N, D, H, O = 6, 3, 5, 4, 2
 
@@ -117,7 +118,7 @@ def test_hidden_state_grads_agree_with_centred_differences():
         return float(np.sum(gl.forward(p, x)[1].h * G))
 
     for k in ("Wz", "U", "bhn", "br"):
-        numeric = gl.gradcheck.numerical_gradient(E, p[k]).reshape(p[k].shape)
+        numeric = numerical_gradient(E, p[k]).reshape(p[k].shape)
         assert gl.rel_error(grads[k], numeric) < 1e-7, k
 
 
@@ -227,17 +228,17 @@ def test_from_torch_rejects_what_it_cannot_convert(torch):
         tc.grads_from_torch(torch.nn.GRU(D, H))
 
 
-# ------------------------------------------------------------------ notebook 07 without torch
+# ------------------------------------------------------------------ notebook 08 without torch
 
 def test_notebook_07_without_torch_prints_the_same_checks(monkeypatch):
-    """Run notebook 07 as if torch were absent: it must finish, never import torch, and print
+    """Run notebook 08 as if torch were absent: it must finish, never import torch, and print
     exactly the committed text in every NBVAL_CHECK_OUTPUT cell (made with torch present)."""
     import pathlib
 
     import nbformat
     from nbclient import NotebookClient
 
-    path = pathlib.Path(__file__).resolve().parents[1] / "notebooks" / "07_gru_in_frameworks.ipynb"
+    path = pathlib.Path(__file__).resolve().parents[1] / "notebooks" / "08_gru_in_frameworks.ipynb"
     committed = nbformat.read(path, as_version=4)
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell("import sys\nprint('torch' in sys.modules)"))

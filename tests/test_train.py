@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 import gru_lesson as gl
-from gru_lesson.seed_reference import SEED_ORDER, seed_args, seed_iteration
-from gru_lesson.train import (
+from gru_lesson.addition.train import (
     CORNERS,
     History,
     _Adam,
@@ -14,6 +13,7 @@ from gru_lesson.train import (
     excluded_pairs,
     seed_sgd_step,
 )
+from gru_lesson.engine.seed_reference import SEED_ORDER, seed_args, seed_iteration
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def seed_run():
 
 
 def test_train_is_the_function_even_after_importing_the_module():
-    import gru_lesson.train  # noqa: F401  (binds the submodule; gl.train must stay the function)
+    import gru_lesson.addition.train  # noqa: F401  (binds the submodule; gl.train must stay the function)
 
     assert callable(gl.train) and gl.train.__name__ == "train"
     assert callable(gl.train_seed)
@@ -251,7 +251,7 @@ def test_train_seed_rejects_bad_arguments(kwargs):
 
 
 def test_carry_streams_hold_a_carry_across_minibatches():
-    from gru_lesson.train import _CarryStreams
+    from gru_lesson.addition.train import _CarryStreams
 
     streams = _CarryStreams(16, 17, 4, np.random.default_rng(0))
     runs = np.zeros(16, dtype=int)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import gru_lesson as gl
-from gru_lesson import weights
+from gru_lesson.addition import weights
 
 
 def _params(variant="bias"):

@@ -16,7 +16,7 @@ import pytest
 import gru_lesson as gl
 
 pytest.importorskip("ipywidgets")
-from gru_lesson import render, widgets  # noqa: E402  (after the skip: building needs ipywidgets)
+from gru_lesson.teach import render, widgets  # noqa: E402  (after the skip: building needs ipywidgets)
 
 BIG = 2 ** 256 - 1
 
@@ -313,7 +313,7 @@ def test_gate_explorer_marks_the_lessons_carry_units(shipped):
     assert [int(u) for u in explorer.carry_units] == units
     assert re.findall(r">unit (\d+) carry<", explorer.view.value) == [str(u)
                                                                       for u in sorted(units)]
-    from gru_lesson.analysis import carry_correlations
+    from gru_lesson.addition.analysis import carry_correlations
 
     corr = carry_correlations(shipped)
     note = plain(explorer.note.value)
@@ -440,7 +440,7 @@ def test_app_composes_the_three(shipped):
 
 
 def test_widgets_module_imports_ipywidgets_only_when_building():
-    code = ("import sys; import gru_lesson.widgets; "
+    code = ("import sys; import gru_lesson.teach.widgets; "
             "print('ipywidgets' in sys.modules, 'matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]

@@ -10,7 +10,7 @@ even when y rounds to exactly 0 or 1.
 import numpy as np
 
 from .activations import dsigmoid_from_output
-from .gru import _backward_from_logits, _check_like, _forward, check_h0, check_inputs
+from .fast import _backward_from_logits, _check_like, _forward, check_h0, check_inputs
 from .params import validate_params
 
 LOSSES = ("half_squared_error", "bce")

@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .params import expected_shapes, validate_params
+from ..engine.params import expected_shapes, validate_params
 
 FORMAT = "gru_lesson.params"
 FORMAT_VERSION = 1
@@ -34,7 +34,7 @@ PRETRAINED = "pretrained.npz"
 def save_params(params, path, *, metadata=None):
     """Write params (and a JSON-able dict of metadata) to ``path`` atomically."""
     D, H, O = validate_params(params)
-    from . import __version__
+    from .. import __version__
 
     if metadata is not None and not isinstance(metadata, dict):
         raise ValueError(f"metadata must be a dict, got {type(metadata).__name__}")
@@ -97,7 +97,7 @@ def load_pretrained(*, with_metadata=False):
 
 def pretrained_path():
     """Where the shipped weights live (inside the installed package)."""
-    return pathlib.Path(__file__).resolve().parent / "assets" / PRETRAINED
+    return pathlib.Path(__file__).resolve().parent.parent / "assets" / PRETRAINED
 
 
 @lru_cache(maxsize=1)

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..engine.fast import GRUCache, forward
+from ..engine.params import validate_params
 from .data import _as_int_list, _check_int, addition_batch, bits_to_int
-from .gru import GRUCache, forward
-from .params import validate_params
 
 DECODES = ("threshold", "matlab_round")
 

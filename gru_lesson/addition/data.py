@@ -19,7 +19,8 @@ the same reason.)
 has a step to come out on. Operands are Python ints of any size; numpy int64 arrays are fine
 too, and object arrays of Python ints carry numbers wider than 63 bits.
 
-The held-out sets never appear in training (``gru_lesson.train`` rejects them from its batches):
+The held-out sets never appear in training (``gru_lesson.addition.train`` rejects them from
+its batches):
 
 - ``held_out_pairs()``: 1,000 distinct random pairs of 16-bit operands (0 .. 65535).
 - ``carry_chain_pairs()``: the sums a student types first, with long carry chains, up to 256 bits.
@@ -29,7 +30,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .params import as_generator
+from ..engine.params import as_generator
 
 HELD_OUT_SEED = 20_250_401      # fixed: the held-out set must never change between releases
 HELD_OUT_SIZE = 1_000

@@ -1,6 +1,6 @@
 """The lessons' figures. Every function returns a matplotlib Figure and never shows it.
 
-    from gru_lesson import plots
+    from gru_lesson.teach import plots
     plots.use_lesson_style()                 # big fonts, no version stamp in inline PNGs
     fig = plots.gate_heatmaps(cache, a_bits=a, b_bits=b)
     plt.show()

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import dsigmoid_from_output, dtanh_from_output, sigmoid, tanh
-from .gru import _check_like, check_h0, check_inputs
+from .fast import _check_like, check_h0, check_inputs
 from .losses import LOSSES, bce_with_logits, half_squared_error
 from .params import as_generator
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .gru import _check_like, check_h0, check_inputs, forward
+from .fast import _check_like, check_h0, check_inputs, forward
 from .losses import LOSSES, bce_with_logits, half_squared_error, loss_and_grads
 from .params import as_generator, validate_params
 

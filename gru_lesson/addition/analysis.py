@@ -15,10 +15,10 @@ A unit with |corr_j| near 1 is a carry unit (its sign is arbitrary: -1 means "lo
 
 import numpy as np
 
+from ..engine.fast import forward
+from ..engine.params import validate_params
 from .adder import _check_adder
 from .data import _check_bits, _check_count, addition_batch, random_pairs
-from .gru import forward
-from .params import validate_params
 
 NAMES = ("z", "r", "h_tilde", "h")
 

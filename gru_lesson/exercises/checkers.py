@@ -1,4 +1,4 @@
-"""Checkers for notebooks/08_exercises.ipynb that say *what* is wrong, by name.
+"""Checkers for notebooks/09_exercises.ipynb that say *what* is wrong, by name.
 
 The student writes, in order (the checker for each on the right):
 
@@ -15,7 +15,7 @@ answer is wrong it does not stop at "wrong": it computes what each common mistak
 (a missing path in dh_prev, U where U^T belongs, sigma' taken from the input instead of the
 output, z and 1 - z swapped, gradients overwritten instead of summed over time, h0 dropped at
 the first step, ...) and names the mistake the student's output matches; those mistaken
-computations and their messages live in gru_lesson.mistakes. Every verdict is one friendly
+computations and their messages live in gru_lesson.exercises.mistakes. Every verdict is one friendly
 sentence and a hint; a correct answer gets a line starting "✅ Correct:".
 
     result = check_step_backward(gru_step_backward)   # prints the verdict
@@ -34,9 +34,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .activations import sigmoid as _sigmoid
-from .gradcheck import rel_error
-from .gru import GRUCache, backward, backward_from_logits, forward
+from ..engine.activations import sigmoid as _sigmoid
+from ..engine.fast import GRUCache, backward, backward_from_logits, forward
+from ..engine.gradcheck import rel_error
+from ..engine.params import init_params, validate_params
 from .mistakes import (
     BACKWARD_MISTAKES,
     DH_PREV,
@@ -47,7 +48,6 @@ from .mistakes import (
     step_backward_with,
     step_forward_with,
 )
-from .params import init_params, validate_params
 
 TOL = 1e-8                  # relative error under which the student's array counts as equal
 STEP_BUDGET = 2000          # exercise 5: optimisation steps allowed

@@ -29,12 +29,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .activations import sigmoid
+from ..engine.activations import sigmoid
+from ..engine.fast import backward_from_logits, forward
+from ..engine.losses import bce_with_logits
+from ..engine.params import as_generator, init_params
 from .adder import PairScorer
 from .data import HELD_OUT_BITS, _check_bits, carry_chain_pairs, held_out_pairs
-from .gru import backward_from_logits, forward
-from .losses import bce_with_logits
-from .params import as_generator, init_params
 
 SEED_BITS = 16            # uNum: 16 steps
 SEED_HIDDEN = 16          # hdim

@@ -1,13 +1,13 @@
 """Widgets to poke the trained GRU: add two numbers, step through its gates, train one live.
 
-    from gru_lesson import widgets
+    from gru_lesson.teach import widgets
     adder = widgets.Adder()                 # the shipped net; adder.widget is what you display
     explorer = widgets.GateExplorer(adder)  # follows the adder's current sum
     panel = widgets.TrainPanel(adder)       # trains a new net and hands it to the adder
     widgets.app()                           # all three in one widget (for Voila)
 
 Each class keeps its ipywidgets tree in ``.widget``. What the user reads is rendered by the pure
-functions of ``gru_lesson.render`` (``parse_number``, ``result_html``, ``bit_table_html``,
+functions of ``gru_lesson.teach.render`` (``parse_number``, ``result_html``, ``bit_table_html``,
 ``gates_svg``, ``loss_curve_svg``, re-exported here), so it can be tested without a browser or a
 kernel. ipywidgets is imported only when a widget is built.
 """
@@ -224,7 +224,7 @@ class GateExplorer:
         if self._fixed_units is not None:
             return np.asarray(self._fixed_units, dtype=int).reshape(-1)
         import gru_lesson as gl
-        from gru_lesson.analysis import carry_correlations
+        from gru_lesson.addition.analysis import carry_correlations
 
         params = self.adder.params
         H = params["Uz"].shape[0]

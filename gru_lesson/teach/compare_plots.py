@@ -1,4 +1,4 @@
-"""Plots for notebook 06 (why gates): gradient norms in time, accuracy vs dependency length.
+"""Plots for notebook 07 (why gates): gradient norms in time, accuracy vs dependency length.
 
 Each function returns a matplotlib Figure (it never calls plt.show()); matplotlib is imported
 inside, so `import gru_lesson` stays cheap. Colours are Okabe-Ito (colour-blind safe), fonts
@@ -54,7 +54,7 @@ def plot_gradient_norms(curves, *, title="How much gradient reaches step T - k",
 def plot_accuracy_vs_lag(results, *, ax=None):
     """Test accuracy against the lag for both models: every seed a dot, the mean a line.
 
-    results: the dict of gru_lesson.why_gates.run_experiment / load_results.
+    results: the dict of gru_lesson.teach.why_gates.run_experiment / load_results.
     """
     plt = _pyplot()
     fig, ax = _figure_and_axes(plt, ax, (9, 5))

@@ -21,7 +21,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from .activations import sigmoid as _sigmoid
+from ..engine.activations import sigmoid as _sigmoid
 
 # ------------------------------------------------------------------- one step forward
 

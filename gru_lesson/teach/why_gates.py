@@ -18,9 +18,9 @@ from importlib import resources
 
 import numpy as np
 
-from .gru import backward_from_logits, forward
-from .params import as_generator, init_params
-from .rnn import rnn_backward_from_logits, rnn_forward, rnn_init_params
+from ..engine.fast import backward_from_logits, forward
+from ..engine.params import as_generator, init_params
+from ..engine.rnn import rnn_backward_from_logits, rnn_forward, rnn_init_params
 
 MODELS = ("rnn", "gru")
 RESULTS_FILE = "why_gates.json"

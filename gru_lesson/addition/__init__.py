@@ -1,0 +1,1 @@
+"""The task: a GRU that adds binary numbers, LSB first (data, the adder, training, weights)."""

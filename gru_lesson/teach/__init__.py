@@ -1,0 +1,1 @@
+"""What students look at: plots, HTML/SVG renderers, widgets, and the why-gates experiment."""
