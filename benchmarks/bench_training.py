@@ -32,15 +32,9 @@ import numpy as np  # noqa: E402
 
 import gru_lesson as gl  # noqa: E402
 from gru_lesson.addition.adder import PairScorer  # noqa: E402
-from gru_lesson.addition.train import (  # noqa: E402
-    ADAM_BETA2,
-    GRAD_CLIP,
-    STREAM_FRACTION,
-    _CarryStreams,
-    _seed_samples,
-    _TrainingBatches,
-    seed_sgd_step,
-)
+from gru_lesson.addition.batches import CarryStreams, TrainingBatches  # noqa: E402
+from gru_lesson.addition.seed_training import _seed_samples, seed_sgd_step  # noqa: E402
+from gru_lesson.addition.train import ADAM_BETA2, GRAD_CLIP, STREAM_FRACTION  # noqa: E402
 
 OCTAVE_MS_PER_ITERATION = 2.7
 CHECK_EVERY = 50
@@ -64,8 +58,8 @@ def torch_train(seed, *, lr, beta2, clip, batch_size=64, bits=16, hidden_size=16
     rng = np.random.default_rng(seed)
     gl.init_params(2, hidden_size, 1, rng=rng)
     n_streams = int(round(STREAM_FRACTION * batch_size))
-    batches = _TrainingBatches(bits, batch_size - n_streams, rng)
-    streams = _CarryStreams(n_streams, bits + 1, hidden_size, rng)
+    batches = TrainingBatches(bits, batch_size - n_streams, rng)
+    streams = CarryStreams(n_streams, bits + 1, hidden_size, rng)
     random_set = _torch_tree(PairScorer(*gl.held_out_pairs()))
     carry_set = _torch_tree(PairScorer(*gl.carry_chain_pairs()))
 

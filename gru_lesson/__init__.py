@@ -44,7 +44,8 @@ Importing is cheap: matplotlib, ipywidgets, tqdm and torch load only when a func
 
 from importlib import import_module
 
-from .addition.train import train, train_seed
+from .addition.seed_training import train_seed
+from .addition.train import train
 from .engine.fast import GRUCache, backward, backward_from_logits, forward
 from .engine.gradcheck import check_gradients, rel_error
 from .engine.losses import loss_and_grads

@@ -39,13 +39,13 @@ import importlib.util
 import json
 import os
 import pathlib
-import tempfile
 from importlib import resources
 
 import numpy as np
 
 from .engine.activations import sigmoid, tanh
-from .engine.fast import backward_from_logits, check_h0, check_inputs, forward
+from .engine.checks import atomic_write, check_h0, check_inputs
+from .engine.fast import backward_from_logits, forward
 from .engine.losses import bce_with_logits
 from .engine.params import has_bias, is_reset_after, validate_params
 
@@ -433,16 +433,8 @@ def save_torch_comparison(path=None, seed=0):
     path = pathlib.Path(path) if path is not None else \
         pathlib.Path(__file__).resolve().parent / "assets" / COMPARISON_FILE
     results = run_torch_comparison(seed)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(results, f, indent=1)
-            f.write("\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    text = json.dumps(results, indent=1) + "\n"
+    atomic_write(path, lambda f: f.write(text.encode()))
     return path
 
 

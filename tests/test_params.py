@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import gru_lesson as gl
-from gru_lesson.engine.params import as_generator, expected_shapes, sizes
+from gru_lesson.engine.params import as_generator, expected_shapes
 
 
 def test_init_params_shapes_dtype_and_range():
@@ -16,7 +16,7 @@ def test_init_params_shapes_dtype_and_range():
         assert v.dtype == np.float64
         assert np.all(np.abs(v) <= 1) and np.all(v != 0)      # uniform in [-1, 1], as the seed
     assert max(np.max(v) for v in p.values()) > 0.5 and min(np.min(v) for v in p.values()) < -0.5
-    assert gl.validate_params(p) == (3, 5, 2) == sizes(p)
+    assert gl.validate_params(p) == (3, 5, 2)
 
 
 def test_bias_false_is_the_seeds_net():

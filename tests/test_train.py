@@ -4,15 +4,10 @@ import numpy as np
 import pytest
 
 import gru_lesson as gl
-from gru_lesson.addition.train import (
-    CORNERS,
-    History,
-    _Adam,
-    _seed_samples,
-    _TrainingBatches,
-    excluded_pairs,
-    seed_sgd_step,
-)
+from gru_lesson.addition.batches import CarryStreams, TrainingBatches, excluded_pairs
+from gru_lesson.addition.seed_training import CORNERS, _seed_samples, seed_sgd_step
+from gru_lesson.addition.train import History
+from gru_lesson.engine.optim import Adam
 from gru_lesson.engine.seed_reference import SEED_ORDER, seed_args, seed_iteration
 
 
@@ -152,7 +147,7 @@ def test_adam_matches_the_textbook_loop(clip):
     grad_list = [{k: rng.normal(size=v.shape) * 10 for k, v in params.items()} for _ in range(4)]
     want = _adam_by_hand(params, grad_list, 0.04, 0.98, 1 / 64, clip)
     got = {k: v.copy() for k, v in params.items()}
-    adam = _Adam(got, 0.04, beta2=0.98)
+    adam = Adam(got, 0.04, beta2=0.98)
     for grads in grad_list:
         adam.step(got, grads, scale=1 / 64, clip=clip)
     for k in params:
@@ -194,7 +189,7 @@ def test_progress_bar_goes_to_stderr(capsys):
 
 def test_training_batches_never_hold_excluded_pairs():
     rng = np.random.default_rng(0)
-    batches = _TrainingBatches(16, 64, rng)
+    batches = TrainingBatches(16, 64, rng)
     banned = excluded_pairs(16)
     assert (7360, 30905) in banned and (65535, 1) in banned and (1, 1) not in banned
     # Force the first draw to be nothing but excluded pairs: every one must be replaced.
@@ -220,7 +215,7 @@ def test_training_batches_never_hold_excluded_pairs():
 
 
 def test_training_batches_have_long_chains_and_short_operands():
-    batches = _TrainingBatches(16, 512, np.random.default_rng(1))
+    batches = TrainingBatches(16, 512, np.random.default_rng(1))
     x, d = batches.next()
     a, b = x[:, :, 0], x[:, :, 1]
     propagate = (a + b == 1)
@@ -251,9 +246,8 @@ def test_train_seed_rejects_bad_arguments(kwargs):
 
 
 def test_carry_streams_hold_a_carry_across_minibatches():
-    from gru_lesson.addition.train import _CarryStreams
 
-    streams = _CarryStreams(16, 17, 4, np.random.default_rng(0))
+    streams = CarryStreams(16, 17, 4, np.random.default_rng(0))
     runs = np.zeros(16, dtype=int)
     longest, carried = 0, 0
     for _ in range(60):

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..engine.activations import sigmoid
 from ..engine.fast import GRUCache, forward
 from ..engine.params import validate_params
 from .data import _as_int_list, _check_int, addition_batch, bits_to_int
@@ -135,7 +136,7 @@ class _Stepper:
         xW = self.table[code]                                          # (N, 3H)
         zr = h @ self.Uzr
         zr += xW[:, :H2]
-        _sigmoid_inplace(zr)                                           # [z, r]
+        sigmoid(zr, out=zr)                                           # [z, r]
         z, r = zr[:, :H], zr[:, H:]
         if self.bhn is None:
             h_tilde = (r * h) @ self.U
@@ -154,15 +155,7 @@ class _Stepper:
         logits = (h @ self.Wy)[:, 0]
         if self.by is not None:
             logits += self.by[0]
-        return _sigmoid_inplace(logits)
-
-
-def _sigmoid_inplace(x):
-    """x <- 1 / (1 + e^-x), the same operations as ``activations.sigmoid``."""
-    np.negative(x, out=x)
-    np.exp(x, out=x)
-    x += 1.0
-    return np.divide(1.0, x, out=x)
+        return sigmoid(logits, out=logits)
 
 
 def add_details(params, a, b, *, decode="threshold"):

@@ -15,10 +15,11 @@ A unit with |corr_j| near 1 is a carry unit (its sign is arbitrary: -1 means "lo
 
 import numpy as np
 
+from ..engine.checks import positive_int
 from ..engine.fast import forward
 from ..engine.params import validate_params
 from .adder import _check_adder
-from .data import _check_bits, _check_count, addition_batch, random_pairs
+from .data import addition_batch, random_pairs
 
 NAMES = ("z", "r", "h_tilde", "h")
 
@@ -30,8 +31,8 @@ def carry_signals(params, n_pairs=500, bits=16, rng=0):
     arrays: the true carry into and out of each bit position, and a_t + b_t (0, 1 or 2).
     """
     _check_adder(params)
-    n_pairs = _check_count(n_pairs, "n_pairs")
-    bits = _check_bits(bits)
+    n_pairs = positive_int(n_pairs, "n_pairs")
+    bits = positive_int(bits, "bits")
     a, b = random_pairs(n_pairs, bits, rng=rng)
     x, d = addition_batch(a, b, bits=bits + 1)
     _, cache = forward(params, x)
@@ -57,7 +58,7 @@ def carry_units(params, n_pairs=500, top=3, rng=0, bits=16):
     """Indices of the `top` hidden units whose h_t tracks the carry best (largest |corr|),
     best first. See carry_correlations for the measure."""
     H = validate_params(params)[1]
-    top = _check_count(top, "top")
+    top = positive_int(top, "top")
     if top > H:
         raise ValueError(f"top={top} but the net has only {H} hidden units; ask for at most {H}")
     corr = carry_correlations(params, n_pairs=n_pairs, bits=bits, rng=rng)

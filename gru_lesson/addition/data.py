@@ -30,6 +30,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..engine.checks import is_int, positive_int
 from ..engine.params import as_generator
 
 HELD_OUT_SEED = 20_250_401      # fixed: the held-out set must never change between releases
@@ -49,7 +50,7 @@ def int_to_bits(n, bits=None):
     n = _check_int(n, "n")
     if bits is None:
         bits = max(n.bit_length(), 1)
-    bits = _check_bits(bits)
+    bits = positive_int(bits, "bits")
     if n.bit_length() > bits:
         raise ValueError(f"{n} needs {n.bit_length()} bits but bits={bits}; "
                          f"pass bits >= {n.bit_length()}")
@@ -103,7 +104,7 @@ def addition_batch(a, b, bits=None):
     need = max(v.bit_length() for v in c)
     if bits is None:
         bits = max(max(v.bit_length() for v in a + b) + 1, 1)
-    bits = _check_bits(bits)
+    bits = positive_int(bits, "bits")
     if need > bits:
         raise ValueError(f"a sum needs {need} bits but bits={bits}; pass bits >= {need} "
                          "(or bits=None for max bit length + 1)")
@@ -122,8 +123,8 @@ def random_pairs(n, bits, rng=None):
     Returns (a, b): int64 arrays when bits <= 62, otherwise object arrays of Python ints.
     ``rng``: a numpy Generator or an int seed.
     """
-    n = _check_count(n, "n")
-    bits = _check_bits(bits)
+    n = positive_int(n, "n")
+    bits = positive_int(bits, "bits")
     rng = as_generator(rng)
     if bits <= 62:
         hi = 1 << bits
@@ -235,25 +236,13 @@ def _bits_matrix(values, T):
 
 
 def _check_int(n, name):
-    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
+    if not is_int(n):
         raise ValueError(f"{name} must be a non-negative integer, got {n!r} "
                          f"({type(n).__name__})")
     n = int(n)
     if n < 0:
         raise ValueError(f"{name} must be non-negative, got {n}; the adder works on 0, 1, 2, ...")
     return n
-
-
-def _check_bits(bits):
-    if isinstance(bits, (bool, np.bool_)) or not isinstance(bits, (int, np.integer)) or bits < 1:
-        raise ValueError(f"bits must be a positive integer, got {bits!r}")
-    return int(bits)
-
-
-def _check_count(n, name):
-    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"{name} must be a positive integer, got {n!r}")
-    return int(n)
 
 
 def _as_int_list(v, name):

@@ -15,14 +15,13 @@ import copy
 import hashlib
 import io
 import json
-import os
 import pathlib
-import tempfile
 import zipfile
 from functools import lru_cache
 
 import numpy as np
 
+from ..engine.checks import atomic_write
 from ..engine.params import expected_shapes, validate_params
 
 FORMAT = "gru_lesson.params"
@@ -52,20 +51,7 @@ def save_params(params, path, *, metadata=None):
         raise ValueError(f"cannot save to {path}: directory {directory} does not exist")
     buf = io.BytesIO()
     np.savez(buf, **arrays, **{META_KEY: np.array(text)})
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(buf.getvalue())
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)                 # mkstemp makes it private; weights are not secret
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write(path, lambda f: f.write(buf.getvalue()))
     return path
 
 

@@ -46,9 +46,3 @@ def dtanh_from_output(g, out=None):
     out = np.multiply(g, g, out=out)
     np.subtract(1.0, out, out=out)
     return out
-
-
-def log_sigmoid(a):
-    """log(sigmoid(a)) = -log(1 + e^-a), stable for any finite a."""
-    with np.errstate(under="ignore"):           # e^-a underflows to 0 for a > 745: harmless
-        return -np.logaddexp(0.0, -np.asarray(a, dtype=np.float64))

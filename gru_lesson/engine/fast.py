@@ -56,7 +56,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import dsigmoid_from_output, dtanh_from_output, sigmoid, tanh
-from .params import all_finite, has_bias, is_reset_after, validate_params
+from .checks import check_h0, check_inputs, float_array
+from .params import has_bias, is_reset_after, validate_params
 
 
 @dataclass
@@ -140,7 +141,7 @@ def backward(params, cache, dy, *, return_dh=False):
     dh0, the gradient w.r.t. the initial state: ``grads, dh, dh0 = backward(..., return_dh=True)``.
     """
     _check_cache(params, cache)
-    dy = _check_like(dy, cache.y.shape, "dy", "y")
+    dy = float_array(dy, "dy", cache.y.shape, what="y")
     dlogits = dy * dsigmoid_from_output(cache.y)                        # delta_y
     return _backward_from_logits(params, cache, dlogits, return_dh)
 
@@ -148,7 +149,7 @@ def backward(params, cache, dy, *, return_dh=False):
 def backward_from_logits(params, cache, dlogits, *, return_dh=False):
     """As backward, but given dE/dlogits (delta_y) directly: the stable path for cross-entropy."""
     _check_cache(params, cache)
-    dlogits = _check_like(dlogits, cache.logits.shape, "dlogits", "the logits")
+    dlogits = float_array(dlogits, "dlogits", cache.logits.shape, what="the logits")
     return _backward_from_logits(params, cache, dlogits, return_dh)
 
 
@@ -256,46 +257,6 @@ def _input_weights(params):
     return np.concatenate([W_x, b_x], axis=1)
 
 
-def check_inputs(x, D):
-    """x as a float64 (T, N, D) array, or a ValueError naming the problem and the fix."""
-    if not isinstance(x, np.ndarray):
-        try:
-            x = np.asarray(x, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ValueError("x must be a numeric array of shape (T, N, D)") from None
-    if x.ndim != 3:
-        hint = " (for one sequence use x[:, None, :])" if x.ndim == 2 else ""
-        raise ValueError(f"x must have shape (T, N, D) = (steps, sequences, features), "
-                         f"got ndim={x.ndim} shape {x.shape}{hint}")
-    if x.dtype.kind not in "fiub":
-        raise ValueError(f"x must be numeric, got dtype {x.dtype}")
-    if x.shape[2] != D:
-        raise ValueError(f"x has {x.shape[2]} features per step but Wz expects {D}; "
-                         f"give x shape (T, N, {D}) or init the params with input_size="
-                         f"{x.shape[2]}")
-    if x.shape[0] == 0 or x.shape[1] == 0:
-        raise ValueError(f"x has shape {x.shape}: it needs at least one step and one sequence")
-    x = np.ascontiguousarray(x, dtype=np.float64)
-    if not all_finite(x):
-        raise ValueError("x contains NaN or inf; clean the inputs first")
-    return x
-
-
-def check_h0(h0, N, H):
-    """h0 as a float64 (N, H) array (zeros when None)."""
-    if h0 is None:
-        return np.zeros((N, H))
-    try:
-        h0 = np.asarray(h0, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"h0 must be a numeric array of shape (N, H) = ({N}, {H})") from None
-    if h0.shape != (N, H):
-        raise ValueError(f"h0 has shape {h0.shape} but must be (N, H) = ({N}, {H})")
-    if not all_finite(h0):
-        raise ValueError("h0 contains NaN or inf")
-    return h0
-
-
 def _check_cache(params, cache):
     """params valid, and of the same GRU (sizes, variant) that produced the cache."""
     D, H, O = validate_params(params)
@@ -309,16 +270,3 @@ def _check_cache(params, cache):
     if is_reset_after(params) != (cache.hn is not None):
         raise ValueError("the cache and params are different GRU variants (one has 'bhn'); "
                          "use the params you ran forward with")
-
-
-def _check_like(a, shape, name, what):
-    try:
-        a = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a numeric array of shape {shape}") from None
-    if a.shape != shape:
-        raise ValueError(f"{name} has shape {a.shape} but {what} has shape {shape}; "
-                         f"they must match exactly (nothing is broadcast)")
-    if not all_finite(a):
-        raise ValueError(f"{name} contains NaN or inf")
-    return a

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .fast import _check_like, check_h0, check_inputs, forward
+from .checks import check_h0, check_inputs, float_array
+from .fast import forward
 from .losses import LOSSES, bce_with_logits, half_squared_error, loss_and_grads
 from .params import as_generator, validate_params
 
@@ -110,7 +111,7 @@ def check_gradients(params, x, d, *, loss="half_squared_error", h0=None, grad_fn
     """
     D, H, O = validate_params(params)
     x = check_inputs(x, D)
-    d = _check_like(d, x.shape[:2] + (O,), "d", "y (T, N, O)")
+    d = float_array(d, "d", x.shape[:2] + (O,), what="y (T, N, O)")
     h0 = check_h0(h0, x.shape[1], H)
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {loss!r}")

@@ -10,7 +10,8 @@ even when y rounds to exactly 0 or 1.
 import numpy as np
 
 from .activations import dsigmoid_from_output
-from .fast import _backward_from_logits, _check_like, _forward, check_h0, check_inputs
+from .checks import check_h0, check_inputs, float_array
+from .fast import _backward_from_logits, _forward
 from .params import validate_params
 
 LOSSES = ("half_squared_error", "bce")
@@ -38,7 +39,7 @@ def loss_and_grads(params, x, d, loss="half_squared_error", h0=None):
         raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {loss!r}")
     D, H, O = validate_params(params)                   # checked once, here
     x = check_inputs(x, D)
-    d = _check_like(d, x.shape[:2] + (O,), "d", "y (T, N, O)")
+    d = float_array(d, "d", x.shape[:2] + (O,), what="y (T, N, O)")
     h0 = check_h0(h0, x.shape[1], H)
     y, cache = _forward(params, x, h0)
     if loss == "half_squared_error":

@@ -13,6 +13,8 @@ Shapes (row-vector convention, ``x_t @ W``):
 
 import numpy as np
 
+from .checks import all_finite, positive_int
+
 WEIGHTS = ("Wz", "Uz", "Wr", "Ur", "W", "U", "Wy")
 BIASES = ("bz", "br", "b", "by")
 RESET_AFTER_BIAS = "bhn"
@@ -25,7 +27,7 @@ def init_params(input_size, hidden_size, output_size, *, bias=True, rng=None):
     (no biases anywhere). ``rng`` is a numpy Generator or an int seed (None: a fresh Generator).
     Biases, when present, are drawn like the weights (non-zero), so nothing hides behind zeros.
     """
-    D, H, O = (_positive_int(v, name) for v, name in
+    D, H, O = (positive_int(v, name) for v, name in
                ((input_size, "input_size"), (hidden_size, "hidden_size"),
                 (output_size, "output_size")))
     rng = as_generator(rng)
@@ -42,12 +44,6 @@ def expected_shapes(D, H, O, *, bias=True, reset_after=False):
     if reset_after:
         shapes[RESET_AFTER_BIAS] = (H,)
     return shapes
-
-
-def sizes(params):
-    """(D, H, O) of a validated parameter dict."""
-    D, H = params["Wz"].shape
-    return D, H, params["Wy"].shape[1]
 
 
 def has_bias(params):
@@ -102,11 +98,6 @@ def validate_params(params):
     return D, H, O
 
 
-def all_finite(a):
-    """True when the array a holds no NaN or inf."""
-    return bool(np.isfinite(a).all())
-
-
 def as_generator(rng):
     """A numpy Generator from None, an int seed, or a Generator."""
     if isinstance(rng, np.random.Generator):
@@ -115,9 +106,3 @@ def as_generator(rng):
         return np.random.default_rng(rng)
     raise ValueError(f"rng must be None, an int seed or a numpy Generator, "
                      f"got {type(rng).__name__}")
-
-
-def _positive_int(v, name):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-        raise ValueError(f"{name} must be a positive integer, got {v!r}")
-    return int(v)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import dsigmoid_from_output, dtanh_from_output, sigmoid, tanh
-from .fast import _check_like, check_h0, check_inputs
+from .checks import all_finite, check_h0, check_inputs, float_array, positive_int
 from .losses import LOSSES, bce_with_logits, half_squared_error
 from .params import as_generator
 
@@ -54,7 +54,7 @@ def rnn_init_params(input_size, hidden_size, output_size, *, bias=True, rng=None
     Returns {Wx (D, H), Wh (H, H), Wy (H, O)} and, with ``bias=True``, {bh (H,), by (O,)}.
     ``rng`` is a numpy Generator or an int seed (None: a fresh Generator).
     """
-    D, H, O = (_positive_int(v, name) for v, name in
+    D, H, O = (positive_int(v, name) for v, name in
                ((input_size, "input_size"), (hidden_size, "hidden_size"),
                 (output_size, "output_size")))
     rng = as_generator(rng)
@@ -107,7 +107,7 @@ def rnn_validate_params(params):
                              f"{params['Wx'].shape} and Wy {params['Wy'].shape} imply {shape}; "
                              f"fix the shape of '{k}'")
     for k, v in params.items():
-        if not np.all(np.isfinite(v)):
+        if not all_finite(v):
             raise ValueError(f"params['{k}'] contains NaN or inf; re-initialise or reload it")
     return D, H, O
 
@@ -144,7 +144,7 @@ def rnn_backward(params, cache, dy, *, return_dh=False):
     With ``return_dh=True`` also returns dh (T, N, H), the total dE/dh_t at every step, and dh0:
     ``grads, dh, dh0 = rnn_backward(..., return_dh=True)`` (as gl.backward does for the GRU).
     """
-    dy = _check_like(dy, cache.y.shape, "dy", "y")
+    dy = float_array(dy, "dy", cache.y.shape, what="y")
     dlogits = dy * dsigmoid_from_output(cache.y)
     return rnn_backward_from_logits(params, cache, dlogits, return_dh=return_dh)
 
@@ -152,7 +152,7 @@ def rnn_backward(params, cache, dy, *, return_dh=False):
 def rnn_backward_from_logits(params, cache, dlogits, *, return_dh=False):
     """As rnn_backward, but given dE/dlogits directly: the stable path for cross-entropy."""
     rnn_validate_params(params)
-    dlogits = _check_like(dlogits, cache.logits.shape, "dlogits", "the logits")
+    dlogits = float_array(dlogits, "dlogits", cache.logits.shape, what="the logits")
     x, h = cache.x, cache.h
     T, N, D = x.shape
     H = h.shape[2]
@@ -196,16 +196,10 @@ def rnn_loss_and_grads(params, x, d, loss="half_squared_error", h0=None):
         raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {loss!r}")
     D, _, O = rnn_validate_params(params)
     x = check_inputs(x, D)
-    d = _check_like(d, x.shape[:2] + (O,), "d", "y (T, N, O)")
+    d = float_array(d, "d", x.shape[:2] + (O,), what="y (T, N, O)")
     y, cache = rnn_forward(params, x, h0)
     if loss == "half_squared_error":
         E, dy = half_squared_error(y, d)
         return E, rnn_backward(params, cache, dy)
     E, dlogits = bce_with_logits(cache.logits, d)
     return E, rnn_backward_from_logits(params, cache, dlogits)
-
-
-def _positive_int(v, name):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-        raise ValueError(f"{name} must be a positive integer, got {v!r}")
-    return int(v)
