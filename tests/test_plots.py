@@ -33,32 +33,14 @@ class FakeHistory:           # the fields of train.History the plot reads
     accuracy: dict = field(default_factory=dict)
 
 
-def texts(fig):
-    return [t.get_text() for ax in fig.axes for t in ax.texts]
-
-
 def test_no_plot_function_calls_show(monkeypatch, cache):
     monkeypatch.setattr(plt, "show", lambda *a, **k: pytest.fail("plots called plt.show()"))
     history = FakeHistory(loss=[1.0, 0.5], checkpoints=[2], accuracy={"random": [0.5]})
-    figs = [plots.cell_diagram(), plots.training_curves(history), plots.gate_heatmaps(cache),
+    figs = [plots.training_curves(history), plots.gate_heatmaps(cache),
             plots.unit_traces(cache, [0]), plots.output_probabilities([0.2], [0]),
             plots.carry_correlations([0.5, -0.2]),
-            plots.gate_conditions({"z": np.full((3, 2, 2), 0.5)}),
-            plots.hadamard_vs_matmul([1, 2], [3, 4], [[1, 2]], [[1, 0], [0, 1]])]
+            plots.gate_conditions({"z": np.full((3, 2, 2), 0.5)})]
     assert all(isinstance(f, matplotlib.figure.Figure) for f in figs)
-
-
-def test_cell_diagram_names_every_quantity():
-    fig = plots.cell_diagram()
-    assert isinstance(fig, matplotlib.figure.Figure)
-    ax = fig.axes[0]
-    assert "GRU cell" in ax.get_title()
-    labels = " ".join(texts(fig))
-    for name in (r"$x_t$", r"$h_{t-1}$", r"$h_t$", r"$z_t$", r"$r_t$", r"$\tilde h_t$",
-                 r"$W_z, U_z$", r"$W_r, U_r$", r"$W, U$", r"$1-$", r"$\odot$",
-                 r"$(1 - z_t) \odot h_{t-1}$", r"$z_t \odot \tilde h_t$",
-                 r"$y_t = \sigma(h_t W_y)$", "update gate", "reset gate", "candidate"):
-        assert name in labels, name
 
 
 def test_gate_heatmaps_show_the_cache(cache):
@@ -167,25 +149,6 @@ def test_carry_correlations_bars():
     np.testing.assert_array_equal([p.get_height() for p in ax.patches], corr)
     assert ax.patches[1].get_facecolor() != ax.patches[0].get_facecolor()
     assert ax.get_xlabel() == "hidden unit" and "carry" in ax.get_ylabel()
-
-
-def test_hadamard_vs_matmul_shows_the_products():
-    a, b = np.array([[1.0, 2, 3]]), np.array([[4.0, 0.5, -1]])
-    x, W = np.array([[1.0, 2]]), np.array([[1.0, 0, -1], [2, 1, 0.5]])
-    fig = plots.hadamard_vs_matmul(a, b, x, W)
-    ax1, ax2 = fig.axes
-    assert "Hadamard" in ax1.get_title() and "Matrix product" in ax2.get_title()
-    t1 = [t.get_text() for t in ax1.texts]
-    for v in (a * b).ravel():
-        assert f"{v:g}" in t1
-    t2 = [t.get_text() for t in ax2.texts]
-    for v in (x @ W).ravel():
-        assert f"{v:g}" in t2
-    assert "first entry: 1·1 + 2·2 = 5" in t2
-    with pytest.raises(ValueError, match="equal shapes"):
-        plots.hadamard_vs_matmul([1, 2], [1, 2, 3], x, W)
-    with pytest.raises(ValueError, match="columns"):
-        plots.hadamard_vs_matmul(a, b, [[1, 2, 3]], W)
 
 
 def test_lesson_style_sets_big_fonts():

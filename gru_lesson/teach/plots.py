@@ -7,7 +7,8 @@
 
 Colour maps are colour-blind safe: ``cividis`` for gates in [0, 1], ``PuOr`` with a symmetric
 range for signed values (h_tilde, h in [-1, 1]). matplotlib is imported here, never by
-``import gru_lesson``.
+``import gru_lesson``. The diagrams (the cell, the net unrolled, the BPTT graph, the two
+products) are in diagrams.py.
 """
 
 import numpy as np
@@ -78,99 +79,6 @@ def _sequence(cache, n):
     if not 0 <= n < N:
         raise ValueError(f"sequence index n={n} is out of range: the cache holds {N} sequences")
     return n
-
-
-def _arrow(ax, points, *, head=True, color="black", lw=2.0):
-    """A polyline through points, with an arrowhead on its last segment."""
-    pts = np.asarray(points, dtype=float)
-    if len(pts) > 2:
-        ax.plot(pts[:-1, 0], pts[:-1, 1], color=color, lw=lw, solid_capstyle="round", zorder=1)
-    style = "-|>" if head else "-"
-    ax.annotate("", xy=pts[-1], xytext=pts[-2], zorder=1,
-                arrowprops=dict(arrowstyle=style, color=color, lw=lw, mutation_scale=22,
-                                shrinkA=0, shrinkB=0))
-
-
-# ----------------------------------------------------------------------------- the cell
-
-def cell_diagram():
-    """The GRU cell as the seed computes it: inputs x_t and h_{t-1}, the gates z_t and r_t, the
-    candidate h_tilde_t, the (1 - z) and z paths, and the output h_t (and y_t)."""
-    plt = _plt()
-    from matplotlib.patches import Circle, FancyBboxPatch
-
-    fig, ax = plt.subplots(figsize=(13, 8.5))
-    ax.set_xlim(-0.4, 12.6)
-    ax.set_ylim(-0.3, 8.6)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    ax.set_title(r"The GRU cell:  $h_t = (1 - z_t) \odot h_{t-1} + z_t \odot \tilde h_t$")
-
-    def box(xc, yc, text, what, name, weights, color):
-        ax.add_patch(FancyBboxPatch((xc - 0.8, yc - 0.6), 1.6, 1.2,
-                                    boxstyle="round,pad=0.05", fc=color, ec="black", lw=2,
-                                    zorder=2))
-        ax.text(xc, yc + 0.2, text, ha="center", va="center", fontsize=20, zorder=3)
-        ax.text(xc, yc - 0.33, what, ha="center", va="center", fontsize=12, zorder=3)
-        ax.text(xc + 0.95, yc + 0.15, name, ha="left", va="center", fontsize=17, zorder=3)
-        ax.text(xc + 0.95, yc - 0.35, weights, ha="left", va="center", fontsize=13,
-                color="#444444", zorder=3)
-
-    def node(xc, yc, text):
-        ax.add_patch(Circle((xc, yc), 0.32, fc="white", ec="black", lw=2, zorder=2))
-        ax.text(xc, yc, text, ha="center", va="center", fontsize=18, zorder=3)
-
-    blue, orange, green = "#9ecae1", "#fdd49e", "#c7e9c0"
-    # the memory line along the top: h_{t-1} -> (1 - z) * h_{t-1} -> + -> h_t
-    _arrow(ax, [(0.0, 7.0), (2.68, 7.0)])
-    _arrow(ax, [(3.32, 7.0), (9.18, 7.0)])
-    _arrow(ax, [(9.82, 7.0), (12.3, 7.0)])
-    ax.text(-0.1, 7.35, r"$h_{t-1}$", fontsize=20, ha="left", va="bottom")
-    ax.text(12.3, 7.35, r"$h_t$", fontsize=20, ha="right", va="bottom")
-    node(3.0, 7.0, r"$\odot$")
-    node(9.5, 7.0, "+")
-    ax.text(3.45, 7.45, r"$(1 - z_t) \odot h_{t-1}$", fontsize=15, ha="left", va="bottom")
-    # output y_t
-    _arrow(ax, [(11.4, 7.0), (11.4, 8.2)])
-    ax.text(11.55, 8.05, r"$y_t = \sigma(h_t W_y)$", fontsize=15, ha="left", va="center")
-
-    # the two input buses: h_{t-1} drops down the left edge, x_t comes in from below
-    ax.plot([0.6, 0.6, 7.9], [7.0, 1.9, 1.9], color="black", lw=2, zorder=1)
-    ax.text(0.75, 2.05, r"$h_{t-1}$", fontsize=15, ha="left", va="bottom")
-    ax.plot([1.4, 1.4, 9.5], [-0.2, 1.0, 1.0], color="black", lw=2, zorder=1)
-    ax.text(1.55, -0.15, r"$x_t$", fontsize=20, ha="left", va="bottom")
-
-    # update gate z_t
-    box(3.0, 3.4, r"$\sigma$", "update gate", r"$z_t$", r"$W_z, U_z$", blue)
-    _arrow(ax, [(2.7, 1.9), (2.7, 2.75)])
-    _arrow(ax, [(3.3, 1.0), (3.3, 2.75)])
-    # z_t goes up to 1 - z (then to the memory line) and right to z * h_tilde
-    ax.plot([3.0, 3.0], [4.05, 5.0], color="black", lw=2, zorder=1)
-    _arrow(ax, [(3.0, 5.0), (3.0, 5.58)])
-    node(3.0, 5.9, r"$1-$")
-    _arrow(ax, [(3.0, 6.22), (3.0, 6.68)])
-    _arrow(ax, [(3.0, 5.0), (9.18, 5.0)])
-    ax.text(6.2, 5.1, r"$z_t$", fontsize=17, ha="center", va="bottom")
-
-    # reset gate r_t, and r_t * h_{t-1}
-    box(5.8, 3.4, r"$\sigma$", "reset gate", r"$r_t$", r"$W_r, U_r$", orange)
-    _arrow(ax, [(5.5, 1.9), (5.5, 2.75)])
-    _arrow(ax, [(6.1, 1.0), (6.1, 2.75)])
-    _arrow(ax, [(5.8, 4.05), (5.8, 4.45), (7.9, 4.45), (7.9, 3.72)])
-    node(7.9, 3.4, r"$\odot$")
-    _arrow(ax, [(7.9, 1.9), (7.9, 3.08)])
-    ax.text(8.0, 2.6, r"$r_t \odot h_{t-1}$", fontsize=13, ha="left", va="top")
-
-    # candidate h_tilde_t and z * h_tilde
-    box(9.5, 3.4, r"$\tanh$", "candidate", r"$\tilde h_t$", r"$W, U$", green)
-    _arrow(ax, [(8.22, 3.4), (8.65, 3.4)])
-    _arrow(ax, [(9.5, 1.0), (9.5, 2.75)])
-    _arrow(ax, [(9.5, 4.05), (9.5, 4.68)])
-    node(9.5, 5.0, r"$\odot$")
-    _arrow(ax, [(9.5, 5.32), (9.5, 6.68)])
-    ax.text(9.65, 6.0, r"$z_t \odot \tilde h_t$", fontsize=15, ha="left", va="center")
-    fig.tight_layout()
-    return fig
 
 
 # ----------------------------------------------------------------------------- training
@@ -284,10 +192,18 @@ def gate_heatmaps(cache, *, n=0, a_bits=None, b_bits=None, names=("r", "z", "h_t
     return fig
 
 
+TRACE_STYLES = (("-", "o", 9), ("--", "s", 6), (":", "^", 6), ("-.", "D", 5))
+
+
 def unit_traces(cache, units, *, n=0, name="h", carry=None, a_bits=None, b_bits=None,
                 title=None):
     """Line plot of chosen hidden units over time (default h_t) for sequence n of a cache, with
-    the true carry drawn as a step line when given (0/1 per time step)."""
+    the true carry (0/1 per time step) drawn as a step line when given.
+
+    On a signed scale (h, h_tilde in [-1, 1]) the carry is drawn as 2 carry - 1 (-1: no carry,
+    +1: carry), so it sits where a carry unit's values do. Each unit gets its own colour, line
+    style and marker (the first with big hollow markers), so units that coincide stay visible.
+    """
     plt = _plt()
     if name not in GATES:
         raise ValueError(f"name must be one of {', '.join(GATES)}, got {name!r}")
@@ -298,18 +214,23 @@ def unit_traces(cache, units, *, n=0, name="h", carry=None, a_bits=None, b_bits=
         raise ValueError(f"units must be indices of hidden units in 0..{H - 1}")
     steps = np.arange(1, T + 1)
     values = getattr(cache, name)[:, n, :]
+    lo, hi = GATES[name][2]
     fig, ax = plt.subplots(figsize=(max(10, 0.55 * T + 3), 5))
     if carry is not None:
         carry = np.asarray(carry, dtype=float)
         if carry.shape != (T,):
             raise ValueError(f"carry must have one value per time step ({T}), "
                              f"got shape {carry.shape}")
-        ax.step(steps, carry, where="mid", color="#777777", lw=6, alpha=0.45,
-                label="true carry out of bit t")
+        signed = lo < 0
+        ax.step(steps, 2 * carry - 1 if signed else carry, where="mid", color="#777777", lw=6,
+                alpha=0.45, label="true carry out of bit t" + (r" (as 2 carry $-$ 1)"
+                                                               if signed else ""))
     for k, u in enumerate(units):
-        ax.plot(steps, values[:, u], marker="o", markersize=6,
-                color=LINE_COLORS[k % len(LINE_COLORS)], label=f"unit {u}")
-    lo, hi = GATES[name][2]
+        ls, marker, size = TRACE_STYLES[k % len(TRACE_STYLES)]
+        color = LINE_COLORS[k % len(LINE_COLORS)]
+        ax.plot(steps, values[:, u], ls=ls, marker=marker, markersize=size, color=color,
+                markerfacecolor="none" if k == 0 else color, markeredgewidth=2,
+                lw=3.5 if k == 0 else 2.0, label=f"unit {u}", zorder=2 + k)
     ax.set_ylim(lo - 0.08, hi + 0.08)
     ax.axhline(0.0 if lo < 0 else 0.5, color="black", lw=0.8, ls=":")
     ax.set_xticks(steps, _step_labels(T, a_bits, b_bits))
@@ -348,9 +269,10 @@ def output_probabilities(prob, true_bits, *, a_bits=None, b_bits=None, title=Non
     return fig
 
 
-def carry_correlations(corr, *, chosen=None, title=None):
+def carry_correlations(corr, *, chosen=None, threshold=None, title=None):
     """Bar chart of each hidden unit's correlation with the true carry (from
-    gl.analysis.carry_correlations); the chosen carry units are highlighted."""
+    gl.analysis.carry_correlations); the chosen carry units are highlighted, and with
+    ``threshold`` (e.g. analysis.CARRY_THRESHOLD) the lines |corr| = threshold are drawn."""
     plt = _plt()
     corr = np.asarray(corr, dtype=float).reshape(-1)
     H = corr.size
@@ -359,6 +281,11 @@ def carry_correlations(corr, *, chosen=None, title=None):
     fig, ax = plt.subplots(figsize=(max(9, 0.5 * H + 3), 4.8))
     ax.bar(np.arange(H), corr, color=colors)
     ax.axhline(0, color="black", lw=0.8)
+    if threshold is not None:
+        for level in (threshold, -threshold):
+            ax.axhline(level, color="black", lw=1.2, ls="--",
+                       label=rf"$|\rho| = {threshold:g}$" if level > 0 else None)
+        ax.legend(loc="lower right")
     ax.set_ylim(-1.05, 1.05)
     ax.set_xticks(np.arange(H))
     ax.set_xlabel("hidden unit")
@@ -409,76 +336,5 @@ def gate_conditions(means, *, name="z", units=None, chosen=None, title=None):
     ax.set_xlabel("hidden unit" + ("   (* = carry unit)" if chosen else ""))
     ax.set_ylabel("kind of step")
     ax.set_title(title or f"Mean {label} in each kind of step")
-    fig.tight_layout()
-    return fig
-
-
-# ----------------------------------------------------------------------------- products
-
-def _grid(ax, M, x0, y0, *, label, colors=None, fmt="{:g}"):
-    """Draw matrix M as a grid of numbered cells with its top-left corner at (x0, y0)."""
-    from matplotlib.patches import Rectangle
-    M = np.atleast_2d(M)
-    rows, cols = M.shape
-    for i in range(rows):
-        for j in range(cols):
-            fc = "white" if colors is None else colors[i][j]
-            ax.add_patch(Rectangle((x0 + j, y0 - i - 1), 1, 1, fc=fc, ec="black", lw=1.5))
-            ax.text(x0 + j + 0.5, y0 - i - 0.5, fmt.format(M[i, j]), ha="center",
-                    va="center", fontsize=16)
-    ax.text(x0 + cols / 2, y0 + 0.35, label, ha="center", va="bottom", fontsize=16)
-    return x0 + cols
-
-
-def hadamard_vs_matmul(a, b, x, W):
-    """Two panels: the Hadamard product a ⊙ b (same shapes, entry by entry, colour-paired) and
-    the matrix product x W (row times column), each drawn as grids of numbers."""
-    plt = _plt()
-    a, b = np.atleast_2d(np.asarray(a, float)), np.atleast_2d(np.asarray(b, float))
-    x, W = np.atleast_2d(np.asarray(x, float)), np.atleast_2d(np.asarray(W, float))
-    if a.shape != b.shape:
-        raise ValueError(f"a ⊙ b needs equal shapes, got {a.shape} and {b.shape}")
-    if x.shape[1] != W.shape[0]:
-        raise ValueError(f"x W needs x's columns = W's rows, got {x.shape} and {W.shape}")
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(15, 4.6),
-                                   gridspec_kw={"width_ratios": [3 * a.shape[1] + 3,
-                                                                 x.shape[1] + 2 * W.shape[1]
-                                                                 + 3]})
-    pair = ["#fdd49e", "#c7e9c0", "#9ecae1", "#dadaeb", "#fcbba1", "#d9d9d9"]
-    cols = [[pair[j % len(pair)] for j in range(a.shape[1])] for _ in range(a.shape[0])]
-    x0 = _grid(ax1, a, 0, 0, label="$a$", colors=cols)
-    ax1.text(x0 + 0.5, -a.shape[0] / 2, r"$\odot$", ha="center", va="center", fontsize=24)
-    x0 = _grid(ax1, b, x0 + 1, 0, label="$b$", colors=cols)
-    ax1.text(x0 + 0.5, -a.shape[0] / 2, "=", ha="center", va="center", fontsize=24)
-    x0 = _grid(ax1, a * b, x0 + 1, 0, label=r"$a \odot b$", colors=cols)
-    ax1.set_xlim(-0.3, x0 + 0.3)
-    ax1.set_ylim(-a.shape[0] - 1.0, 1.2)
-    ax1.text(0, -a.shape[0] - 0.5, "same shapes in and out; no sums",
-             ha="left", va="center", fontsize=14, color="#444444")
-    ax1.set_title(r"Hadamard product $a \odot b$: entry by entry" + f"\n{a.shape} ⊙ {b.shape}"
-                  f" → {a.shape}")
-    # matrix product: highlight row 0 of x and column 0 of W, and the entry they make
-    hl = "#fdd49e"
-    xc = [[hl if i == 0 else "white" for _ in range(x.shape[1])] for i in range(x.shape[0])]
-    Wc = [[hl if j == 0 else "white" for j in range(W.shape[1])] for _ in range(W.shape[0])]
-    P = x @ W
-    Pc = [[hl if (i, j) == (0, 0) else "white" for j in range(P.shape[1])]
-          for i in range(P.shape[0])]
-    x0 = _grid(ax2, x, 0, 0, label="$x$", colors=xc)
-    ax2.text(x0 + 0.5, -W.shape[0] / 2, r"$\cdot$", ha="center", va="center", fontsize=30)
-    x0 = _grid(ax2, W, x0 + 1, 0, label="$W$", colors=Wc)
-    ax2.text(x0 + 0.5, -W.shape[0] / 2, "=", ha="center", va="center", fontsize=24)
-    x0 = _grid(ax2, P, x0 + 1, 0, label="$x W$", colors=Pc)
-    ax2.set_xlim(-0.3, x0 + 0.3)
-    rows = max(W.shape[0], x.shape[0])
-    ax2.set_ylim(-rows - 1.0, 1.2)
-    terms = " + ".join(f"{x[0, k]:g}·{W[k, 0]:g}" for k in range(x.shape[1]))
-    ax2.text(0, -rows - 0.5, f"first entry: {terms} = {P[0, 0]:g}",
-             ha="left", va="center", fontsize=14, color="#444444")
-    ax2.set_title(r"Matrix product $x W$: row times column" + f"\n{x.shape} · {W.shape}"
-                  f" → {P.shape}")
-    for ax in (ax1, ax2):
-        ax.set_aspect("equal")
-        ax.axis("off")
     fig.tight_layout()
     return fig
