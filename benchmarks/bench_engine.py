@@ -49,26 +49,9 @@ def blas_info():
 
 
 def to_torch_gru(params, dtype):
-    """torch.nn.GRU + Linear holding the same weights as reset-after engine params.
-
-    torch's gates are ordered (r, z, n), its weights are (3H, D) column-vector style, and its
-    update gate is 1 - our z (h = (1 - z) n + z h_prev), so z's weights and bias change sign.
-    """
-    import torch
-    H = params["Uz"].shape[0]
-    gru = torch.nn.GRU(D, H, dtype=dtype)
-    lin = torch.nn.Linear(H, O, dtype=dtype)
-    zeros = np.zeros(H)
-    w_ih = np.concatenate([params["Wr"].T, -params["Wz"].T, params["W"].T])
-    w_hh = np.concatenate([params["Ur"].T, -params["Uz"].T, params["U"].T])
-    b_ih = np.concatenate([params["br"], -params["bz"], params["b"]])
-    b_hh = np.concatenate([zeros, zeros, params["bhn"]])
-    with torch.no_grad():
-        for p, v in ((gru.weight_ih_l0, w_ih), (gru.weight_hh_l0, w_hh),
-                     (gru.bias_ih_l0, b_ih), (gru.bias_hh_l0, b_hh),
-                     (lin.weight, params["Wy"].T), (lin.bias, params["by"])):
-            p.copy_(torch.as_tensor(v, dtype=dtype))
-    return gru, lin
+    """torch.nn.GRU + Linear holding the same weights as reset-after engine params (gl.to_torch:
+    torch orders the gates (r, z, n) and its update gate is 1 - our z)."""
+    return gl.to_torch(params, dtype=str(dtype))
 
 
 def torch_step(gru, lin, xt, dt):

@@ -44,8 +44,9 @@ from importlib import resources
 import numpy as np
 
 from .engine.activations import sigmoid, tanh
-from .engine.checks import atomic_write, check_h0, check_inputs
+from .engine.checks import atomic_write, check_h0, check_inputs, float_array
 from .engine.fast import backward_from_logits, forward
+from .engine.gradcheck import rel_error
 from .engine.losses import bce_with_logits
 from .engine.params import has_bias, is_reset_after, validate_params
 
@@ -87,8 +88,8 @@ def from_torch_layout(weight_ih, weight_hh, bias_ih=None, bias_hh=None, linear_w
     linear_weight (O, H) and linear_bias (O,) of an nn.Linear readout, or None for no readout
     (then Wy has shape (H, 0) and the net has no outputs, only hidden states).
     """
-    weight_ih = _float_array(weight_ih, "weight_ih")
-    weight_hh = _float_array(weight_hh, "weight_hh")
+    weight_ih = np.array(float_array(weight_ih, "weight_ih"))
+    weight_hh = np.array(float_array(weight_hh, "weight_hh"))
     if weight_ih.ndim != 2 or weight_ih.shape[0] % 3:
         raise ValueError(f"weight_ih must have shape (3H, D), got {weight_ih.shape}")
     H = weight_ih.shape[0] // 3
@@ -103,7 +104,7 @@ def from_torch_layout(weight_ih, weight_hh, bias_ih=None, bias_hh=None, linear_w
             raise ValueError("linear_bias given without linear_weight")
         Wy = np.zeros((H, 0))
     else:
-        linear_weight = _float_array(linear_weight, "linear.weight")
+        linear_weight = np.array(float_array(linear_weight, "linear.weight"))
         if linear_weight.ndim != 2 or linear_weight.shape[1] != H:
             raise ValueError(f"the Linear readout must take the GRU's {H} hidden units "
                              f"(weight (O, {H})), got weight {linear_weight.shape}")
@@ -113,8 +114,8 @@ def from_torch_layout(weight_ih, weight_hh, bias_ih=None, bias_hh=None, linear_w
               "W": W_in.T.copy(), "U": W_hn.T.copy(), "Wy": Wy}
     gru_bias = bias_ih is not None
     if gru_bias:
-        bias_ih = _float_array(bias_ih, "bias_ih")
-        bias_hh = _float_array(bias_hh, "bias_hh")
+        bias_ih = np.array(float_array(bias_ih, "bias_ih"))
+        bias_hh = np.array(float_array(bias_hh, "bias_hh"))
         for name, b in (("bias_ih", bias_ih), ("bias_hh", bias_hh)):
             if b.shape != (3 * H,):
                 raise ValueError(f"{name} must have shape (3H,) = ({3 * H},), got {b.shape}")
@@ -123,7 +124,7 @@ def from_torch_layout(weight_ih, weight_hh, bias_ih=None, bias_hh=None, linear_w
     else:
         b_ir = b_iz = b_in = b_hr = b_hz = b_hn = np.zeros(H)
     if linear_bias is not None:
-        linear_bias = _float_array(linear_bias, "linear.bias")
+        linear_bias = np.array(float_array(linear_bias, "linear.bias"))
         if linear_bias.shape != (O,):
             raise ValueError(f"linear.bias must have shape ({O},), got {linear_bias.shape}")
     if gru_bias or linear_bias is not None:      # the engine takes all four biases or none
@@ -227,7 +228,7 @@ def as_reset_after(params, bhn=None):
     """
     _, H, _ = validate_params(params)
     out = {k: v.copy() for k, v in params.items()}
-    out["bhn"] = np.zeros(H) if bhn is None else _float_array(bhn, "bhn").copy()
+    out["bhn"] = np.zeros(H) if bhn is None else np.array(float_array(bhn, "bhn")).copy()
     validate_params(out)
     return out
 
@@ -383,7 +384,7 @@ def compare_with_torch(*, dtype="float32", batch_first=False, linear=True, bias=
         grads = hidden_state_grads(params, cache, G)
     loss.backward()
     torch_grads = grads_from_torch(gru, lin)
-    errors = {k: _rel_error(grads[k], torch_grads[k]) for k in torch_grads}
+    errors = {k: rel_error(grads[k], torch_grads[k]) for k in torch_grads}
     result["grad_rel_errors"] = errors
     result["max_grad_rel_error"] = max(errors.values())
     tol_h, tol_g = TOLERANCES[dtype]
@@ -455,19 +456,6 @@ def comparison_summary(results):
                      f"{c['max_abs_diff_h'] < tol_h}; grads agree to {tol_g:g}: "
                      f"{c['max_grad_rel_error'] < tol_g}")
     return "\n".join(lines)
-
-
-def _rel_error(a, b):
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-12))
-
-
-def _float_array(a, name):
-    try:
-        a = np.array(a, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a numeric array") from None
-    return a
 
 
 if __name__ == "__main__":

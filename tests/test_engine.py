@@ -193,17 +193,7 @@ def test_reset_after_follows_pytorchs_equations():
 def test_reset_after_matches_torch_when_installed():
     torch = pytest.importorskip("torch")
     params, x, d, h0 = random_problem(3, 5, 2, 6, 4, seed=23, reset_after=True)
-    H = 5
-    gru = torch.nn.GRU(3, H, dtype=torch.float64)
-    zeros = np.zeros(H)
-    with torch.no_grad():      # torch orders gates (r, z, n) and its z is our 1 - z
-        gru.weight_ih_l0.copy_(torch.as_tensor(
-            np.concatenate([params["Wr"].T, -params["Wz"].T, params["W"].T])))
-        gru.weight_hh_l0.copy_(torch.as_tensor(
-            np.concatenate([params["Ur"].T, -params["Uz"].T, params["U"].T])))
-        gru.bias_ih_l0.copy_(torch.as_tensor(
-            np.concatenate([params["br"], -params["bz"], params["b"]])))
-        gru.bias_hh_l0.copy_(torch.as_tensor(np.concatenate([zeros, zeros, params["bhn"]])))
+    gru, _ = gl.to_torch(params)          # torch orders gates (r, z, n); its z is our 1 - z
     h_torch, _ = gru(torch.as_tensor(x), torch.as_tensor(h0[None]))
     _, cache = gl.forward(params, x, h0)
     close(cache.h, h_torch.detach().numpy(), tol=1e-13)

@@ -1,4 +1,7 @@
-"""The GRU, forward and backward over T steps, batched over N sequences.
+"""The fast engine: the same maths as gru.py (the reading engine), arranged for speed, and
+tested equal to it to 1e-12 (tests/test_reading_engine.py). gl.forward, gl.backward and
+gl.loss_and_grads run this file; read gru.py to learn the GRU, and this one to see how NumPy
+code is made fast ("how it is made fast" below, and notebook 02's aside).
 
 Shapes: x (T, N, D); h, z, r, h_tilde (T, N, H); y (T, N, O). Row vectors, as in the seed.
 
