@@ -13,8 +13,10 @@ Columns: sequences per second (N / seconds per call), the median over repeats, f
   engine RA   the engine's reset-after variant (params["bhn"]), torch.nn.GRU's exact maths
   torch f32   torch.nn.GRU + Linear, float32 (torch's default)
   torch f64   the same in float64 (the engine's precision)
-and the ratio engine / torch f32. Before timing, the reset-after engine and torch (float64,
-same weights) are checked to give the same E and gradients, so both sides compute the same maths.
+  reading     engine/gru.py, the plain reading engine (one step at a time), same maths
+and the ratios engine / torch f32 and reading / torch f32. Before timing, the reset-after
+engine and torch (float64, same weights) are checked to give the same E and gradients, so both
+sides compute the same maths.
 """
 
 import os
@@ -31,6 +33,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 import gru_lesson as gl  # noqa: E402
+from gru_lesson.engine import gru as reading  # noqa: E402
 
 SIZES = ((16, 64, 16), (16, 64, 64), (64, 256, 128))   # (T, N, H)
 D, O = 2, 1
@@ -83,6 +86,12 @@ def check_same_maths(T, N, H, rng):
     return max(errs)
 
 
+def reading_loss_and_grads(params, x, d):
+    """What gl.loss_and_grads computes, with the reading engine."""
+    y, cache = reading.forward(params, x)
+    return 0.5 * float(np.sum((y - d) ** 2)), reading.backward(params, cache, y - d)
+
+
 def time_calls(fn, number):
     t = time.perf_counter()
     for _ in range(number):
@@ -99,6 +108,7 @@ def bench_size(T, N, H, repeats, target_seconds, rng):
     candidates = {
         "engine": lambda: gl.loss_and_grads(params, x, d),
         "engine RA": lambda: gl.loss_and_grads(params_ra, x, d),
+        "reading": lambda: reading_loss_and_grads(params, x, d),
     }
     for name, dtype in (("torch f32", torch.float32), ("torch f64", torch.float64)):
         gru, lin = to_torch_gru(params_ra, dtype)
@@ -150,15 +160,16 @@ def main():
     print(f"engine (reset-after) vs torch float64 on the same weights: max rel. error {err:.1e}")
     print(f"D={D}, O={O}; loss_and_grads (forward + E + backward); sequences/second, "
           f"median of {args.repeats} repeats (best in brackets)\n")
-    names = ("engine", "engine RA", "torch f32", "torch f64")
+    names = ("engine", "engine RA", "torch f32", "torch f64", "reading")
     head = f"{'T':>3} {'N':>4} {'H':>4} | " + " | ".join(f"{n:>17}" for n in names)
-    print(head + " | engine/f32 | RA/f32")
-    print("-" * len(head) + "-+------------+-------")
+    print(head + " | engine/f32 | RA/f32 | reading/f32")
+    print("-" * len(head) + "-+------------+--------+------------")
     for T, N, H in SIZES:
         r = bench_size(T, N, H, args.repeats, args.seconds, rng)
         cells = " | ".join(f"{r[n][0]:>8.0f} ({r[n][1]:>6.0f})" for n in names)
         print(f"{T:>3} {N:>4} {H:>4} | {cells} | {r['engine'][0] / r['torch f32'][0]:>9.2f}x "
-              f"| {r['engine RA'][0] / r['torch f32'][0]:>5.2f}x", flush=True)
+              f"| {r['engine RA'][0] / r['torch f32'][0]:>5.2f}x "
+              f"| {r['reading'][0] / r['torch f32'][0]:>10.2f}x", flush=True)
     print("\nload average at end (1, 5, 15 min): " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
 
 
