@@ -8,6 +8,7 @@ import pytest
 
 import gru_lesson as gl
 from gru_lesson.engine import activations as act
+from gru_lesson.engine import gru as reading
 from gru_lesson.engine.gradcheck import numerical_gradient, rel_error
 from gru_lesson.engine.seed_reference import SEED_ORDER, seed_args, seed_backward, seed_forward
 
@@ -142,21 +143,16 @@ def test_batch_equals_separate_sequences(reset_after, loss):
         close(grads[k], g_sum[k])
 
 
-def test_forward_follows_the_equations_with_biases_and_h0():
-    # The equations of gru.py's docstring, written out here step by step.
+def test_forward_follows_the_reading_engines_step_with_biases_and_h0():
+    # gl.forward's cache holds, at every t, what engine/gru.py's step_forward computes.
     params, x, _, h0 = random_problem(3, 5, 2, 4, 3, seed=21)
-    p = params
-    sig = act.sigmoid
     y, cache = gl.forward(params, x, h0)
     h_prev = h0
     for t in range(x.shape[0]):
-        z = sig(x[t] @ p["Wz"] + h_prev @ p["Uz"] + p["bz"])
-        r = sig(x[t] @ p["Wr"] + h_prev @ p["Ur"] + p["br"])
-        h_tilde = np.tanh(x[t] @ p["W"] + (r * h_prev) @ p["U"] + p["b"])
-        h = (1 - z) * h_prev + z * h_tilde
-        logits = h @ p["Wy"] + p["by"]
-        for name, value in (("z", z), ("r", r), ("h_tilde", h_tilde), ("h", h),
-                            ("logits", logits), ("y", sig(logits))):
+        h, step = reading.step_forward(x[t], h_prev, params)
+        logits = h @ params["Wy"] + params["by"]
+        for name, value in (("z", step.z), ("r", step.r), ("h_tilde", step.h_tilde), ("h", h),
+                            ("logits", logits), ("y", act.sigmoid(logits))):
             close(getattr(cache, name)[t], value, tol=1e-14)
         h_prev = h
     np.testing.assert_array_equal(cache.h_prev[0], h0)
@@ -167,20 +163,14 @@ def test_forward_follows_the_equations_with_biases_and_h0():
     assert cache.hn is None
 
 
-def test_reset_after_follows_pytorchs_equations():
+def test_reset_after_follows_the_reading_engines_step():
     params, x, _, h0 = random_problem(3, 5, 2, 4, 3, seed=22, reset_after=True)
-    p = params
-    sig = act.sigmoid
     _, cache = gl.forward(params, x, h0)
     h_prev = h0
     for t in range(x.shape[0]):
-        z = sig(x[t] @ p["Wz"] + h_prev @ p["Uz"] + p["bz"])
-        r = sig(x[t] @ p["Wr"] + h_prev @ p["Ur"] + p["br"])
-        hn = h_prev @ p["U"] + p["bhn"]
-        h_tilde = np.tanh(x[t] @ p["W"] + p["b"] + r * hn)
-        h = (1 - z) * h_prev + z * h_tilde
-        close(cache.hn[t], hn, tol=1e-14)
-        close(cache.h_tilde[t], h_tilde, tol=1e-14)
+        h, step = reading.step_forward(x[t], h_prev, params)
+        close(cache.hn[t], step.hn, tol=1e-14)
+        close(cache.h_tilde[t], step.h_tilde, tol=1e-14)
         close(cache.h[t], h, tol=1e-14)
         h_prev = h
     # The variants really differ (r before vs. after the matmul).
