@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test lint venv bench clean
+.PHONY: lab test lint venv bench site clean
 
 venv: $(STAMP)
 
@@ -15,6 +15,15 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
+# the static site: _build/site/index.html (Sphinx + myst-nb; see docs/build.py)
+DOCS_STAMP := $(VENV)/.docs-installed
+$(DOCS_STAMP): requirements-docs.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements-docs.txt
+	touch $(DOCS_STAMP)
+
+site: $(DOCS_STAMP)
+	$(BIN)/python docs/build.py
+
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
@@ -22,7 +31,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check gru_lesson tests benchmarks scripts
+	$(BIN)/ruff check gru_lesson tests benchmarks scripts docs
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
@@ -30,4 +39,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_widgets.py
 
 clean:
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) *.egg-info _build
