@@ -59,7 +59,7 @@ _LAZY = {
                      "carry_chain_pairs", "random_pairs"], "addition.data"),
     **dict.fromkeys(["add", "add_details", "accuracy", "matlab_round"], "addition.adder"),
     **dict.fromkeys(["load_pretrained", "save_params", "load_params"], "addition.weights"),
-    **dict.fromkeys(["carry_units"], "addition.analysis"),
+    **dict.fromkeys(["carry_units", "run_clamped", "clamped_sums"], "addition.analysis"),
     **dict.fromkeys(["from_torch", "to_torch"], "torch_compat"),
     **dict.fromkeys(["rnn_init_params", "rnn_forward", "rnn_backward",
                      "rnn_backward_from_logits", "rnn_loss_and_grads", "RNNCache"], "engine.rnn"),
