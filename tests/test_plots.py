@@ -99,14 +99,35 @@ def test_unit_traces_plot_the_units_and_the_carry(cache):
     np.testing.assert_array_equal(lines["unit 2"].get_ydata(), cache.h[:, 2, 2])
     np.testing.assert_array_equal(lines["unit 0"].get_ydata(), cache.h[:, 2, 0])
     np.testing.assert_array_equal(lines["unit 0"].get_xdata(), np.arange(1, 8))
-    np.testing.assert_array_equal(lines["true carry out of bit t"].get_ydata(), carry)
+    # on h's scale [-1, 1] the carry is drawn as 2 carry - 1
+    step = next(ln for label, ln in lines.items() if label.startswith("true carry out"))
+    np.testing.assert_array_equal(step.get_ydata(), 2 * carry - 1)
+    assert "2 carry" in step.get_label()
     assert ax.get_ylabel() == plots.GATES["h"][0]
     assert ax.get_xlabel() == "time step t"
     assert ax.get_title()
-    fig = plots.unit_traces(cache, 1, name="z")
-    np.testing.assert_array_equal(fig.axes[0].get_lines()[0].get_ydata(), cache.z[:, 0, 1])
+    fig = plots.unit_traces(cache, 1, name="z", carry=carry)         # a gate: carry as 0 / 1
+    z_lines = fig.axes[0].get_lines()
+    np.testing.assert_array_equal(z_lines[0].get_ydata(), carry)
+    np.testing.assert_array_equal(z_lines[1].get_ydata(), cache.z[:, 0, 1])
     with pytest.raises(ValueError, match="one value per time step"):
         plots.unit_traces(cache, [0], carry=[0, 1])
+
+
+def test_unit_traces_keep_coinciding_units_visible():
+    # two units with identical values: each needs its own line style and marker to be seen
+    @dataclass
+    class Twin:
+        h: np.ndarray
+
+    h = np.tile(np.linspace(-0.9, 0.9, 6)[:, None, None], (1, 1, 3))
+    fig = plots.unit_traces(Twin(h), [0, 1, 2])
+    lines = fig.axes[0].get_lines()[:3]
+    styles = {(ln.get_linestyle(), ln.get_marker()) for ln in lines}
+    assert len(styles) == 3
+    assert lines[0].get_markerfacecolor() == "none"                  # hollow: the next shows
+    assert lines[0].get_linewidth() > lines[1].get_linewidth()       # under, and wider
+    assert len({ln.get_color() for ln in lines}) == 3
 
 
 def test_training_curves_plot_the_history():
@@ -149,6 +170,12 @@ def test_carry_correlations_bars():
     np.testing.assert_array_equal([p.get_height() for p in ax.patches], corr)
     assert ax.patches[1].get_facecolor() != ax.patches[0].get_facecolor()
     assert ax.get_xlabel() == "hidden unit" and "carry" in ax.get_ylabel()
+    assert ax.get_legend() is None                                    # no threshold asked for
+    fig = plots.carry_correlations(corr, chosen=[1], threshold=0.9)
+    levels = sorted(ln.get_ydata()[0] for ln in fig.axes[0].get_lines() if ln.get_linestyle()
+                    == "--")
+    assert levels == [-0.9, 0.9]
+    assert "0.9" in fig.axes[0].get_legend().get_texts()[0].get_text()
 
 
 def test_lesson_style_sets_big_fonts():
