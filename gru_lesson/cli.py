@@ -5,6 +5,8 @@
     python -m gru_lesson train --bits 16 --seed 3 --output my.npz
     python -m gru_lesson reproduce-seed              # the seed's experiment, both decodings
     python -m gru_lesson gradcheck                   # backward vs finite differences
+    gru-lesson notebooks DIR                         # copy the course's notebooks into DIR
+    gru-lesson lab [DIR]                             # ... and start JupyterLab there
 
 A user's mistake (a negative number, text, a missing argument, a broken weights file) gives one
 line on stderr and exit status 2, never a traceback.
@@ -84,6 +86,10 @@ def _build_parser():
     q.add_argument("--seed", type=_natural_int, default=0, help="random seed (default 0)")
     q.add_argument("--loss", choices=("half_squared_error", "bce"), default="half_squared_error")
     q.set_defaults(run=_cmd_gradcheck)
+
+    from . import course  # notebooks, lab: the course from pip (course.py)
+
+    course.add_subcommands(sub, port_type=_positive_int)
     return p
 
 
