@@ -285,7 +285,7 @@ def carry_correlations(corr, *, chosen=None, threshold=None, title=None):
         for level in (threshold, -threshold):
             ax.axhline(level, color="black", lw=1.2, ls="--",
                        label=rf"$|\rho| = {threshold:g}$" if level > 0 else None)
-        ax.legend(loc="lower right")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.set_ylim(-1.05, 1.05)
     ax.set_xticks(np.arange(H))
     ax.set_xlabel("hidden unit")
