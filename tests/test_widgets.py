@@ -328,9 +328,10 @@ def test_gate_explorer_recomputes_carry_units_for_a_new_net(shipped):
     adder.set_params(other)
     assert [int(u) for u in explorer.carry_units] == [int(u) for u in gl.carry_units(other)]
     assert explorer.view.value.count("<title>unit") == 4 * 6
-    tiny = gl.init_params(2, 2, 1, rng=12)                          # fewer units than 3
+    tiny = gl.init_params(2, 2, 1, rng=12)            # fewer units than 3, and none carries
     adder.set_params(tiny)
-    assert sorted(int(u) for u in explorer.carry_units) == [0, 1]
+    assert gl.carry_units(tiny).size == 0 and len(explorer.carry_units) == 0
+    assert explorer.note.value == ""
 
 
 # --------------------------------------------------------------------------- training panel
