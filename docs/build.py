@@ -10,8 +10,8 @@ works offline: nothing on its pages loads from another host.
    itself: MathJax 3 from the sphinx-mathjax-offline wheel (PyPI) and the ipywidgets HTML
    manager (renders the notebooks' saved widget state) from npm. npm is asked once; later
    builds reuse the copy.
-3. Sphinx with myst-nb (configured in docs/conf.py) writes _build/site/. Rebuilds are
-   incremental: only changed notebooks are read again.
+3. Sphinx with myst-nb (configured in docs/conf.py) writes _build/site/, reading every
+   notebook each time so that each build reports every warning (a broken link, say).
 
 Bad setup (a missing package, no npm on a first build) is reported in one line, exit status 2.
 """
@@ -189,7 +189,8 @@ def build(out=SITE, quiet=True):
     stage()
     vendor_mathjax()
     vendor_widgets()
-    args = ["-b", "html", "-c", str(DOCS), "-d", str(DOCTREES), str(SRC), str(out)]
+    # -E: read every notebook each time, so every build reports every warning (~10 s)
+    args = ["-b", "html", "-E", "-c", str(DOCS), "-d", str(DOCTREES), str(SRC), str(out)]
     return build_main((["-q"] if quiet else []) + args)
 
 
