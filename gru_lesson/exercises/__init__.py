@@ -14,15 +14,21 @@ from .checkers import (
     CheckResult,
     StepCache,
     check_bptt,
+    check_gradient_check,
+    check_numerical_gradient,
     check_sigmoid,
     check_sigmoid_derivative,
     check_step_backward,
+    check_step_backward_reset_after,
+    check_step_dx,
     check_step_forward,
     check_training,
     known_mistakes,
 )
 from .inline import *  # noqa: F403  (the lessons' "your turn" checkers: inline.__all__)
 
-__all__ = ["STEP_BUDGET", "TOL", "CheckResult", "StepCache", "check_bptt", "check_sigmoid",
-           "check_sigmoid_derivative", "check_step_backward", "check_step_forward",
-           "check_training", "KNOWN_MISTAKES", "known_mistakes"]
+__all__ = ["STEP_BUDGET", "TOL", "CheckResult", "StepCache", "check_bptt",
+           "check_gradient_check", "check_numerical_gradient", "check_sigmoid",
+           "check_sigmoid_derivative", "check_step_backward", "check_step_backward_reset_after",
+           "check_step_dx", "check_step_forward", "check_training", "KNOWN_MISTAKES",
+           "known_mistakes"]

@@ -107,8 +107,12 @@ def _dsig(f, site, flags):
     return f * (1.0 - f)
 
 
-def step_backward_with(dh, c, p, flags=frozenset()):
-    """dz, delta, dr, dh_prev of one step, computed with the mistakes in flags (empty: correct)."""
+def step_backward_with(dh, c, p, flags=frozenset(), reset_after=False):
+    """dz, delta, dr, dh_prev of one step, computed with the mistakes in flags (empty: correct).
+
+    reset_after: the step of PyTorch's variant, h̃ = tanh(x W + b + r ⊙ hn) with
+    hn = h_{t-1} U + bhn (c.hn), instead of the seed's tanh(x W + (r ⊙ h_{t-1}) U + b).
+    """
     z, r, h_tilde, h_prev = c.z, c.r, c.h_tilde, c.h_prev
     if "dz_sign" in flags:
         dh_dz = h_prev - h_tilde
@@ -125,24 +129,63 @@ def step_backward_with(dh, c, p, flags=frozenset()):
         tanh_local = h_tilde * (1.0 - h_tilde)
     elif "delta_no_dtanh" in flags:
         tanh_local = 1.0
+    elif "delta_one_minus_h" in flags:
+        tanh_local = 1.0 - h_tilde
     else:
         tanh_local = 1.0 - h_tilde ** 2
     delta = dh * z_share * tanh_local
 
-    U_back = p["U"] if "dr_U_not_T" in flags else p["U"].T
-    h_share = 1.0 if "dr_no_h_prev" in flags else h_prev
-    dr = h_share * (delta @ U_back) * _dsig(r, "dr", flags)
+    U_T = p["U"] if "dh_U_not_T" in flags else p["U"].T
+    if reset_after:
+        hn = h_prev @ p["U"] if "dr_hn_no_bias" in flags else c.hn
+        if "seed_dr" in flags:
+            dr_outer = h_prev * (delta @ p["U"].T)
+        else:
+            dr_outer = 1.0 if "dr_no_hn" in flags else hn
+            dr_outer = delta * dr_outer
+        d_hn = delta if "dh_candidate_no_r" in flags else delta * r
+        candidate = (delta @ p["U"].T) * r if "seed_candidate" in flags else d_hn @ U_T
+    else:
+        U_back = p["U"] if "dr_U_not_T" in flags else p["U"].T
+        h_share = 1.0 if "dr_no_h_prev" in flags else h_prev
+        dr_outer = h_share * (delta @ U_back)
+        if "dh_candidate_r_before" in flags:
+            candidate = (delta * r) @ U_T
+        elif "dh_candidate_no_r" in flags:
+            candidate = delta @ U_T
+        else:
+            candidate = (delta @ U_T) * r
+    dr = dr_outer * _dsig(r, "dr", flags)
 
     terms = {
         "direct": dh * (z if "dh_direct_z" in flags else 1.0 - z),
         "update": dz @ (p["Uz"] if "dh_Uz_not_T" in flags else p["Uz"].T),
         "reset": dr @ (p["Ur"] if "dh_Ur_not_T" in flags else p["Ur"].T),
-        "candidate": delta @ (p["U"] if "dh_U_not_T" in flags else p["U"].T),
+        "candidate": candidate,
     }
-    if "dh_candidate_no_r" not in flags:
-        terms["candidate"] = terms["candidate"] * r
     dh_prev = sum(v for k, v in terms.items() if f"dh_no_{k}" not in flags)
     return {"dz": dz, "delta": delta, "dr": dr, "dh_prev": dh_prev}
+
+
+def step_dx_with(dh, c, p, flags=frozenset()):
+    """dx = dE/dx_t of one (seed) step: δz Wzᵀ + δr Wrᵀ + δ Wᵀ, with the mistakes in flags.
+
+    Step flags (as for step_backward_with) change δz, δ, δr first; dx_no_<path> leaves a path
+    out.
+    """
+    d = step_backward_with(dh, c, p, flags)
+    if "dx_uses_dh" in flags:
+        d = {"dz": dh, "dr": dh, "delta": dh}
+    if "dx_candidate_r" in flags:
+        d = {**d, "delta": d["delta"] * c.r}
+    terms = dx_paths(d, p)
+    return sum(v for k, v in terms.items() if f"dx_no_{k}" not in flags)
+
+
+def dx_paths(d, p):
+    """The three routes from x_t into the step, given its δz, δ, δr."""
+    return {"update": d["dz"] @ p["Wz"].T, "reset": d["dr"] @ p["Wr"].T,
+            "candidate": d["delta"] @ p["W"].T}
 
 
 PATHS = {
@@ -151,10 +194,31 @@ PATHS = {
     "reset": "the reset-gate path δr_t Urᵀ",
     "candidate": "the candidate path (δ_t Uᵀ) ⊙ r_t",
 }
+PATHS_RESET_AFTER = {**PATHS, "candidate": "the candidate path (δ_t ⊙ r_t) Uᵀ"}
 DH_PREV = ("δh_{t−1} = δh_t ⊙ (1 − z_t) + δz_t Uzᵀ + δr_t Urᵀ + (δ_t Uᵀ) ⊙ r_t: h_{t−1} "
-            "reaches h_t directly and through z_t, r_t and h̃_t, and each route adds a term")
+           "reaches h_t directly and through z_t, r_t and h̃_t, and each route adds a term")
+DH_PREV_RESET_AFTER = ("δh_{t−1} = δh_t ⊙ (1 − z_t) + δz_t Uzᵀ + δr_t Urᵀ + (δ_t ⊙ r_t) Uᵀ: "
+                       "h_{t−1} reaches h_t directly and through z_t, r_t and hn_t")
+DX_PATHS = {"update": "the update-gate path δz_t Wzᵀ", "reset": "the reset-gate path δr_t Wrᵀ",
+            "candidate": "the candidate path δ_t Wᵀ"}
+DX = ("dx_t = δz_t Wzᵀ + δr_t Wrᵀ + δ_t Wᵀ: x_t enters the step three times, through Wz, Wr "
+      "and W, and each route adds a term")
 
-BACKWARD_MISTAKES = (
+
+def _path_mistakes(paths, equation):
+    """The four 'missing path' entries of δh_{t−1}, for one variant's paths and equation."""
+    why = {"direct": "h_{t−1} also flows straight into h_t",
+           "update": "h_{t−1} also drives the update gate",
+           "reset": "h_{t−1} also drives the reset gate",
+           "candidate": "h_{t−1} also feeds the candidate"}
+    names = {"direct": "missing_direct_path", "update": "missing_update_gate_path",
+             "reset": "missing_reset_gate_path", "candidate": "missing_candidate_path"}
+    return tuple((names[k], {f"dh_no_{k}"}, f"Your δh_{{t−1}} misses {paths[k]}: {why[k]}.",
+                  equation + ".") for k in names)
+
+
+# Mistakes in δz, δ and the gate paths: the same in both variants' backward.
+_SHARED_BACKWARD = (
     ("z_swapped", {"dz_sign", "delta_one_minus_z", "dh_direct_z"},
      "You swapped z and 1 − z: your backward differentiates h_t = z ⊙ h_{t−1} + (1 − z) ⊙ h̃_t.",
      "here h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h̃_t, so δ_t carries z_t, the direct path "
@@ -185,7 +249,8 @@ BACKWARD_MISTAKES = (
      "δz_t = δh_t ⊙ (h̃_t − h_{t−1}) ⊙ z_t ⊙ (1 − z_t)."),
     ("missing_sigmoid_derivative", {"dr_no_dsig"},
      "Your δr misses the sigmoid's local derivative r ⊙ (1 − r).",
-     "δr_t = h_{t−1} ⊙ (δ_t Uᵀ) ⊙ r_t ⊙ (1 − r_t)."),
+     "δr is the gradient w.r.t. r_t's pre-activation: multiply what reaches r_t by "
+     "r_t ⊙ (1 − r_t)."),
     ("dz_missing_h_prev", {"dz_no_h_prev"},
      "Your δz uses h̃_t alone; z_t also scales h_{t−1}, through the (1 − z_t) term.",
      "∂h_t/∂z_t = h̃_t − h_{t−1}, so δz_t = δh_t ⊙ (h̃_t − h_{t−1}) ⊙ z_t ⊙ (1 − z_t)."),
@@ -201,9 +266,21 @@ BACKWARD_MISTAKES = (
     ("wrong_tanh_derivative", {"delta_dsig_for_tanh"},
      "Your δ uses h̃ (1 − h̃), the sigmoid's derivative, for a tanh.",
      "tanh' from the output is 1 − h̃²."),
+    ("tanh_derivative_not_squared", {"delta_one_minus_h"},
+     "Your δ uses 1 − h̃_t, but tanh's derivative from its output is 1 − h̃_t², squared.",
+     "d tanh(a)/da = 1 − tanh(a)², so δ_t = δh_t ⊙ z_t ⊙ (1 − h̃_t²): write h_tilde ** 2."),
     ("missing_tanh_derivative", {"delta_no_dtanh"},
      "Your δ stops before the tanh: the factor 1 − h̃_t² is missing.",
      "δ is the gradient w.r.t. the candidate's pre-activation: δ_t = δh_t ⊙ z_t ⊙ (1 − h̃_t²)."),
+    ("transposed_Uz", {"dh_Uz_not_T"},
+     "The update-gate path of your δh_{t−1} uses δz_t Uz where δz_t Uzᵀ belongs.",
+     "forward computes h_{t−1} Uz, so backward multiplies by Uzᵀ."),
+    ("transposed_Ur", {"dh_Ur_not_T"},
+     "The reset-gate path of your δh_{t−1} uses δr_t Ur where δr_t Urᵀ belongs.",
+     "forward computes h_{t−1} Ur, so backward multiplies by Urᵀ."),
+)
+
+BACKWARD_MISTAKES = _SHARED_BACKWARD + (
     ("transposed_U", {"dr_U_not_T", "dh_U_not_T"},
      "You multiplied δ by U where Uᵀ belongs (in δr and in δh_{t−1}).",
      "forward computes (r ⊙ h_{t−1}) U, so the gradient reaching r ⊙ h_{t−1} is δ_t Uᵀ; U is "
@@ -216,27 +293,63 @@ BACKWARD_MISTAKES = (
     ("dr_missing_h_prev", {"dr_no_h_prev"},
      "Your δr forgets the factor h_{t−1}: r_t multiplies h_{t−1} before U.",
      "δr_t = h_{t−1} ⊙ (δ_t Uᵀ) ⊙ r_t ⊙ (1 − r_t)."),
-    ("transposed_Uz", {"dh_Uz_not_T"},
-     "The update-gate path of your δh_{t−1} uses δz_t Uz where δz_t Uzᵀ belongs.",
-     "forward computes h_{t−1} Uz, so backward multiplies by Uzᵀ."),
-    ("transposed_Ur", {"dh_Ur_not_T"},
-     "The reset-gate path of your δh_{t−1} uses δr_t Ur where δr_t Urᵀ belongs.",
-     "forward computes h_{t−1} Ur, so backward multiplies by Urᵀ."),
-    ("missing_direct_path", {"dh_no_direct"},
-     f"Your δh_{{t−1}} misses {PATHS['direct']}: h_{{t−1}} also flows straight into h_t.",
-     DH_PREV + "."),
-    ("missing_update_gate_path", {"dh_no_update"},
-     f"Your δh_{{t−1}} misses {PATHS['update']}: h_{{t−1}} also drives the update gate.",
-     DH_PREV + "."),
-    ("missing_reset_gate_path", {"dh_no_reset"},
-     f"Your δh_{{t−1}} misses {PATHS['reset']}: h_{{t−1}} also drives the reset gate.",
-     DH_PREV + "."),
-    ("missing_candidate_path", {"dh_no_candidate"},
-     f"Your δh_{{t−1}} misses {PATHS['candidate']}: h_{{t−1}} also feeds the candidate.",
-     DH_PREV + "."),
+    *_path_mistakes(PATHS, DH_PREV),
     ("candidate_path_missing_r", {"dh_candidate_no_r"},
      "The candidate path of your δh_{t−1} forgets ⊙ r_t: it should be (δ_t Uᵀ) ⊙ r_t.",
      "h_{t−1} enters the candidate as r_t ⊙ h_{t−1}, so its gradient is multiplied by r_t."),
+    ("reset_after_backward", {"dh_candidate_r_before"},
+     "The candidate path of your δh_{t−1} is (δ_t ⊙ r_t) Uᵀ: that is the backward of PyTorch's "
+     "reset-after variant, where r_t multiplies after U.",
+     "here h̃_t = tanh(x_t W + (r_t ⊙ h_{t−1}) U + b): go back through U first, then through "
+     "⊙ r_t, giving (δ_t Uᵀ) ⊙ r_t."),
+)
+
+RESET_AFTER_MISTAKES = _SHARED_BACKWARD + (
+    ("seed_backward", {"seed_dr", "seed_candidate"},
+     "You differentiated the seed's candidate tanh(x_t W + (r_t ⊙ h_{t−1}) U + b), not this one: "
+     "here r_t multiplies hn_t = h_{t−1} U + bhn, after the product.",
+     "from h̃_t = tanh(x_t W + b + r_t ⊙ hn_t): what reaches r_t is δ_t ⊙ hn_t, and what "
+     "reaches hn_t is δ_t ⊙ r_t, which goes back to h_{t−1} through Uᵀ."),
+    ("seed_backward", {"seed_dr"},
+     "Your δr is the seed's, h_{t−1} ⊙ (δ_t Uᵀ) ⊙ r_t ⊙ (1 − r_t); here r_t multiplies "
+     "hn_t = h_{t−1} U + bhn.",
+     "the factor next to r_t is hn_t (cache.hn), so δr_t = δ_t ⊙ hn_t ⊙ r_t ⊙ (1 − r_t)."),
+    ("seed_backward", {"seed_candidate"},
+     "The candidate path of your δh_{t−1} is the seed's (δ_t Uᵀ) ⊙ r_t; here r_t acts after U.",
+     "what reaches hn_t is δ_t ⊙ r_t, and hn_t = h_{t−1} U + bhn, so the path is "
+     "(δ_t ⊙ r_t) Uᵀ."),
+    ("dr_missing_hn", {"dr_no_hn"},
+     "Your δr forgets the factor hn_t: r_t multiplies hn_t = h_{t−1} U + bhn.",
+     "δr_t = δ_t ⊙ hn_t ⊙ r_t ⊙ (1 − r_t), with hn_t from the cache."),
+    ("dr_missing_bhn", {"dr_hn_no_bias"},
+     "Your δr uses h_{t−1} U for hn_t and forgets its bias: hn_t = h_{t−1} U + bhn.",
+     "use cache.hn, which is h_{t−1} U + bhn."),
+    ("candidate_path_missing_r", {"dh_candidate_no_r"},
+     "The candidate path of your δh_{t−1} forgets ⊙ r_t: it should be (δ_t ⊙ r_t) Uᵀ.",
+     "hn_t is multiplied by r_t in the candidate, so the gradient reaching hn_t is δ_t ⊙ r_t."),
+    ("transposed_U", {"dh_U_not_T"},
+     "The candidate path of your δh_{t−1} uses U where Uᵀ belongs.",
+     "forward computes h_{t−1} U, so backward multiplies by Uᵀ: (δ_t ⊙ r_t) Uᵀ. U is square, "
+     "so the shapes can't warn you."),
+    *_path_mistakes(PATHS_RESET_AFTER, DH_PREV_RESET_AFTER),
+)
+
+DX_MISTAKES = tuple(
+    (name, flags, "Your dx is wrong because of the δ's it uses: " + sentence[0].lower()
+     + sentence[1:], hint)
+    for name, flags, sentence, hint in _SHARED_BACKWARD
+    if not any(f.startswith("dh_") for f in flags)
+) + tuple(
+    (f"dx_missing_{k}_path", {f"dx_no_{k}"},
+     f"Your dx misses {DX_PATHS[k]}.", DX + ".") for k in DX_PATHS
+) + (
+    ("dx_skips_the_gates", {"dx_uses_dh"},
+     "Your dx multiplies δh_t itself by Wzᵀ, Wrᵀ and Wᵀ: it skips the gates between x_t and h_t.",
+     "each route goes through its pre-activation, so it carries that pre-activation's δ: "
+     "δz_t, δr_t and δ_t from your gru_step_backward."),
+    ("dx_candidate_times_r", {"dx_candidate_r"},
+     "Your candidate route multiplies δ_t by r_t, but x_t enters the candidate as x_t W, without "
+     "r_t: the reset gate only scales h_{t−1}.", "the candidate route is δ_t Wᵀ."),
 )
 
 
@@ -263,6 +376,8 @@ def bptt_with(params, cache, dy, step_flags=frozenset(), loop=frozenset()):
         h_prev_all[0] = h[-1]
     elif "h0_zero" in loop:
         h_prev_all[0] = 0.0
+    elif "h_prev_is_h_t" in loop:
+        h_prev_all = h
     order = range(T) if "forward_loop" in loop else range(T - 1, -1, -1)
     if "skip_first_step" in loop:
         order = [t for t in order if t != 0]
@@ -277,11 +392,27 @@ def bptt_with(params, cache, dy, step_flags=frozenset(), loop=frozenset()):
         d = step_backward_with(dh, step, params, step_flags)
         dh_next = d["dh_prev"]
         rh = hp if "U_grad_no_r" in loop else r[t] * hp
-        share[t] = {"Wz": x[t].T @ d["dz"], "Uz": hp.T @ d["dz"], "Wr": x[t].T @ d["dr"],
-                    "Ur": hp.T @ d["dr"], "W": x[t].T @ d["delta"], "U": rh.T @ d["delta"],
-                    "Wy": h[t].T @ dlogits[t], "bz": d["dz"].sum(0), "br": d["dr"].sum(0),
+        h_out = h[t]
+        if "Wy_h_prev" in loop:
+            h_out = hp
+        elif "Wy_h_prev_wrap" in loop:
+            h_out = h[t - 1]
+        h_rec = {k: h[t] if f"{k}_h_t" in loop or "rec_h_t" in loop else hp
+                 for k in ("Uz", "Ur", "U")}
+        if "U_h_t" in loop or "rec_h_t" in loop:
+            rh = r[t] * h[t]
+        share[t] = {"Wz": x[t].T @ d["dz"], "Uz": h_rec["Uz"].T @ d["dz"],
+                    "Wr": x[t].T @ d["dr"], "Ur": h_rec["Ur"].T @ d["dr"],
+                    "W": x[t].T @ d["delta"], "U": rh.T @ d["delta"],
+                    "Wy": h_out.T @ dlogits[t], "bz": d["dz"].sum(0), "br": d["dr"].sum(0),
                     "b": d["delta"].sum(0), "by": dlogits[t].sum(0)}
     grads = {k: sum(s[k] for s in share.values()) for k in params}
+    scale = {"mean_N": N, "mean_T": T, "mean_NT": N * T}
+    for flag, n in scale.items():
+        if flag in loop:
+            grads = {k: g / n for k, g in grads.items()}
+    if "no_output_grads" in loop:
+        grads["Wy"], grads["by"] = np.zeros_like(grads["Wy"]), np.zeros_like(grads["by"])
     return grads, share
 
 
@@ -320,4 +451,121 @@ LOOP_MISTAKES = (
     ("U_grad_missing_r", {"U_grad_no_r"},
      "Your ∂E/∂U uses h_{t−1}, but U multiplies r_t ⊙ h_{t−1}.",
      "∂E/∂U = Σ_t (r_t ⊙ h_{t−1})ᵀ δ_t."),
+    ("h_prev_off_by_one", {"h_prev_is_h_t"},
+     "Your loop takes h_{t−1} as cache.h[t], which is h_t, the state AFTER step t (the code's "
+     "index t is the maths' step t + 1).",
+     "h_{t−1} is the state before step t: cache.h0 at t = 0, else cache.h[t − 1] (or "
+     "cache.h_prev[t])."),
+    ("Wy_grad_off_by_one", {"Wy_h_prev"},
+     "Your ∂E/∂Wy uses h_{t−1}, but y_t is computed from h_t: y_t = σ(h_t Wy + by).",
+     "∂E/∂Wy = Σ_t h_tᵀ δy_t, with h_t = cache.h[t]."),
+    ("Wy_grad_off_by_one", {"Wy_h_prev_wrap"},
+     "Your ∂E/∂Wy uses cache.h[t − 1], but y_t is computed from h_t = cache.h[t].",
+     "∂E/∂Wy = Σ_t h_tᵀ δy_t."),
+    ("recurrent_grad_off_by_one", {"rec_h_t"},
+     "Your ∂E/∂Uz, ∂E/∂Ur and ∂E/∂U use h_t, but these weights multiply h_{t−1}.",
+     "∂E/∂Uz = Σ_t h_{t−1}ᵀ δz_t, ∂E/∂Ur = Σ_t h_{t−1}ᵀ δr_t, ∂E/∂U = Σ_t (r_t ⊙ h_{t−1})ᵀ δ_t."),
+    ("recurrent_grad_off_by_one", {"Uz_h_t"},
+     "Your ∂E/∂Uz uses h_t = cache.h[t], but Uz multiplies h_{t−1} in z_t.",
+     "∂E/∂Uz = Σ_t h_{t−1}ᵀ δz_t, with h_{t−1} = cache.h0 at t = 0, else cache.h[t − 1]."),
+    ("recurrent_grad_off_by_one", {"Ur_h_t"},
+     "Your ∂E/∂Ur uses h_t = cache.h[t], but Ur multiplies h_{t−1} in r_t.",
+     "∂E/∂Ur = Σ_t h_{t−1}ᵀ δr_t."),
+    ("recurrent_grad_off_by_one", {"U_h_t"},
+     "Your ∂E/∂U uses r_t ⊙ h_t, but U multiplies r_t ⊙ h_{t−1} in h̃_t.",
+     "∂E/∂U = Σ_t (r_t ⊙ h_{t−1})ᵀ δ_t."),
+    ("gradients_averaged", {"mean_N"},
+     "Your gradients are the right ones divided by N, the number of sequences.",
+     "E = ½ Σ (y − d)² is a sum, so its gradients are sums; dy already carries any 1/N of a "
+     "mean loss (exercise 5 passes dy = (y − d) / N). Don't divide again."),
+    ("gradients_averaged", {"mean_T"},
+     "Your gradients are the right ones divided by T, the number of steps.",
+     "a shared weight's gradient is the SUM of its steps' shares, not their mean."),
+    ("gradients_averaged", {"mean_NT"},
+     "Your gradients are the right ones divided by N × T.",
+     "sum over the steps and the batch, don't average: dy already carries any 1/N."),
+    ("missing_output_gradients", {"no_output_grads"},
+     "Your grads['Wy'] and grads['by'] are zero: the output layer's gradients are missing.",
+     "∂E/∂Wy = Σ_t h_tᵀ δy_t and ∂E/∂by = Σ_t Σ_n δy_t; they need no step backward."),
+)
+
+
+# ------------------------------------------------------------------ numerical gradient
+
+def numerical_gradient_with(f, x, eps, flags=frozenset()):
+    """The centred difference (f(x + ε e_i) − f(x − ε e_i)) / 2ε per entry, with mistakes.
+
+    Flags: one_sided (forward difference), backward_sided, no_factor_2 (divides by ε),
+    sign (f(x − ε) − f(x + ε)), all_at_once (every entry perturbed together), rows_at_once
+    (one index on the first axis only), not_restored (x left at x − ε after each entry).
+    """
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    if "all_at_once" in flags:
+        grad[...] = (f(x + eps) - f(x - eps)) / (2 * eps)
+        return grad
+    if "rows_at_once" in flags:
+        for i in range(x.shape[0]):
+            xp, xm = x.copy(), x.copy()
+            xp[i] += eps
+            xm[i] -= eps
+            grad[i] = (f(xp) - f(xm)) / (2 * eps)
+        return grad
+    f0 = f(x.copy())
+    for idx in np.ndindex(x.shape):
+        if "not_restored" in flags:
+            x[idx] += eps
+            fp = f(x.copy())
+            x[idx] -= 2 * eps
+            fm = f(x.copy())
+        else:
+            xp, xm = x.copy(), x.copy()
+            xp[idx] += eps
+            xm[idx] -= eps
+            fp, fm = f(xp), f(xm)
+        if "one_sided" in flags:
+            grad[idx] = (fp - f0) / eps
+        elif "backward_sided" in flags:
+            grad[idx] = (f0 - fm) / eps
+        elif "no_factor_2" in flags:
+            grad[idx] = (fp - fm) / eps
+        elif "sign" in flags:
+            grad[idx] = (fm - fp) / (2 * eps)
+        elif "precedence" in flags:
+            grad[idx] = (fp - fm) / 2 * eps
+        else:
+            grad[idx] = (fp - fm) / (2 * eps)
+    return grad
+
+
+CENTRED = "(f(x + ε e_i) − f(x − ε e_i)) / (2ε)"
+NUMERICAL_MISTAKES = (
+    ("one_sided_difference", {"one_sided"},
+     "You used the forward difference (f(x + ε) − f(x)) / ε: its error shrinks like ε, not ε².",
+     f"use the centred difference {CENTRED}, whose error is O(ε²): about 1e-10 at ε = 1e-5."),
+    ("one_sided_difference", {"backward_sided"},
+     "You used the backward difference (f(x) − f(x − ε)) / ε: its error shrinks like ε, not ε².",
+     f"use the centred difference {CENTRED}."),
+    ("missing_factor_2", {"no_factor_2"},
+     "Your gradient is twice the true one: you divided f(x + ε) − f(x − ε) by ε.",
+     f"the two points are 2ε apart: {CENTRED}."),
+    ("sign_error", {"sign"},
+     "Your gradient has the wrong sign: you computed f(x − ε) − f(x + ε).",
+     f"{CENTRED}: the point ahead minus the point behind."),
+    ("operator_precedence", {"precedence"},
+     "Your gradient is ε² times too small: (f⁺ − f⁻) / 2 * eps divides by 2 and then MULTIPLIES "
+     "by ε.", "put the denominator in brackets: (f_plus - f_minus) / (2 * eps)."),
+    ("perturbed_all_at_once", {"all_at_once"},
+     "You perturbed every entry of x at once, so every entry of your gradient is the same "
+     "directional derivative.",
+     "perturb ONE entry at a time: loop over np.ndindex(x.shape), add ε to x[i] only, "
+     "evaluate, then subtract."),
+    ("perturbed_a_row", {"rows_at_once"},
+     "You perturbed a whole row x[i] at once: for a 2-D x, x[i] += ε changes every entry of "
+     "row i.",
+     "loop over every index of x, not just the first axis: for i in np.ndindex(x.shape)."),
+    ("x_not_restored", {"not_restored"},
+     "You changed x in place and did not put each entry back: after entry i, x stays at x − ε, "
+     "so the later entries are taken at the wrong point.",
+     "after evaluating f(x − ε), add ε back (x[i] += ε), or perturb a copy of x."),
 )
