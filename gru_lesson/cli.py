@@ -89,7 +89,7 @@ def _build_parser():
 
     from . import course  # notebooks, lab: the course from pip (course.py)
 
-    course.add_subcommands(sub, port_type=_positive_int)
+    course.add_subcommands(sub)
     return p
 
 

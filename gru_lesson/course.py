@@ -163,7 +163,7 @@ def _exec(cmd):
 
 # ------------------------------------------------------------------------ the CLI commands
 
-def add_subcommands(sub, port_type=int):
+def add_subcommands(sub):
     """Register `notebooks` and `lab` on the CLI's subparsers (called by gru_lesson.cli)."""
     q = sub.add_parser("notebooks", help="copy the course's notebooks into a folder",
                        description="Copy the shipped notebooks into DIR (made if missing). A "
@@ -181,8 +181,21 @@ def add_subcommands(sub, port_type=int):
     q.add_argument("DIR", nargs="?", default=DEFAULT_LAB_DIR,
                    help=f"the notebooks' folder (default {DEFAULT_LAB_DIR})")
     q.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    q.add_argument("--port", type=port_type, help="JupyterLab's port (default 8888)")
+    q.add_argument("--port", type=_port, help="JupyterLab's port (default 8888)")
     q.set_defaults(run=_cmd_lab)
+
+
+def _port(text):
+    """An argparse type: a TCP port number, 1 to 65535."""
+    import argparse
+
+    try:
+        port = int(text)
+    except ValueError:
+        port = None
+    if port is None or not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 1 to 65535, got {text!r}")
+    return port
 
 
 def _cmd_notebooks(args):

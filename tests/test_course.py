@@ -92,7 +92,7 @@ def test_a_copy_that_predates_the_record_counts_as_edited(tmp_path):
 @pytest.mark.parametrize("args, words", [
     (["notebooks"], ["required", "DIR"]),
     (["notebooks", "{file}"], ["is a file, not a folder"]),
-    (["lab", "--port", "-3"], ["--port", "positive"]),
+    (["lab", "--port", "70000"], ["--port", "port number from 1 to 65535"]),
 ])
 def test_mistakes_get_one_line_and_status_2(tmp_path, args, words):
     (tmp_path / "notes.txt").write_text("x")
