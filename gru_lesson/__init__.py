@@ -23,6 +23,7 @@ addition/    the task: binary addition, least significant bit first
     data.py            bits <-> ints, batches, the held-out and carry-chain pairs
     adder.py           gl.add, decoding, accuracy on many pairs
     analysis.py        which hidden units carry, and interventions on them
+    verify.py          does it really add? hardest_sums (beam search), verify_exhaustive
     weights.py         save / load .npz weight files safely, the shipped net
     train.py           gl.train, the fast trainer (Adam, minibatches, checks, History)
     batches.py         its minibatches and carry streams
@@ -60,6 +61,7 @@ _LAZY = {
     **dict.fromkeys(["add", "add_details", "accuracy", "matlab_round"], "addition.adder"),
     **dict.fromkeys(["load_pretrained", "save_params", "load_params"], "addition.weights"),
     **dict.fromkeys(["carry_units", "run_clamped", "clamped_sums"], "addition.analysis"),
+    **dict.fromkeys(["hardest_sums", "verify_exhaustive"], "addition.verify"),
     **dict.fromkeys(["from_torch", "to_torch"], "torch_compat"),
     **dict.fromkeys(["rnn_init_params", "rnn_forward", "rnn_backward",
                      "rnn_backward_from_logits", "rnn_loss_and_grads", "RNNCache"], "engine.rnn"),

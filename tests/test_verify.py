@@ -1,0 +1,185 @@
+"""gl.hardest_sums and gl.verify_exhaustive against a brute force that shares none of their code:
+every pair run through gl.forward (the fast engine) and judged by gl.add's own decoding."""
+
+import numpy as np
+import pytest
+
+import gru_lesson as gl
+from gru_lesson.addition.adder import exact
+from gru_lesson.addition.verify import EXHAUSTIVE_MAX_BITS, HARDEST_MAX_BITS, MAX_BEAM, MAX_N
+
+
+def brute_force(params, bits):
+    """(a, b, margin, correct) for every pair a, b < 2^bits, each on its own max(bit length) + 1
+    steps: margins from gl.forward's logits, correctness from gl.add's decoding (PairScorer)."""
+    a, b = (v.ravel() for v in np.meshgrid(np.arange(1 << bits), np.arange(1 << bits),
+                                           indexing="ij"))
+    x, d = gl.addition_batch(a, b, bits=bits + 1)
+    _, cache = gl.forward(params, x)
+    logits = cache.logits[:, :, 0]
+    signed = np.where(d[:, :, 0] == 1, logits, -logits)
+    steps = np.maximum(np.frexp(np.maximum(a, b))[1], 0) + 1        # bit length + 1
+    margin = np.where(np.arange(bits + 1)[:, None] < steps[None, :], signed, np.inf).min(axis=0)
+    return a, b, margin, exact(params, a, b)
+
+
+@pytest.fixture(scope="module")
+def pretrained():
+    return gl.load_pretrained()
+
+
+@pytest.fixture(scope="module")
+def small_net():
+    """Non-square (H = 5), biases on and non-zero: wrong on most sums, right on some."""
+    return gl.init_params(2, 5, 1, rng=3)
+
+
+def planted(params, bits, k):
+    """The shipped net with its output bias lowered just enough that the k sums of operands
+    below 2^bits with the smallest logit on a 1-bit start to fail (longer sums fail with them)."""
+    a, b, _, _ = brute_force(params, bits)
+    x, d = gl.addition_batch(a, b, bits=bits + 1)
+    _, cache = gl.forward(params, x)
+    steps = np.maximum(np.frexp(np.maximum(a, b))[1], 0) + 1
+    ones = (d[:, :, 0] == 1) & (np.arange(bits + 1)[:, None] < steps[None, :])
+    lowest_one = np.where(ones, cache.logits[:, :, 0], np.inf).min(axis=0)   # per sum
+    cut = np.sort(lowest_one)[k - 1:k + 1].mean()
+    broken = {name: v.copy() for name, v in params.items()}
+    broken["by"] = broken["by"] - cut
+    return broken
+
+
+# ------------------------------------------------------------------------------ exhaustive
+
+@pytest.mark.parametrize("bits", [1, 3, 5])
+def test_exhaustive_matches_brute_force_on_a_bad_net(small_net, bits):
+    a, b, margin, ok = brute_force(small_net, bits)
+    v = gl.verify_exhaustive(small_net, bits)
+    assert v.checked == 4 ** bits == a.size
+    assert v.n_wrong == int((~ok).sum()) > 0
+    assert not v.exact
+    lengths = np.maximum(np.frexp(np.maximum(a, b))[1], 0)
+    order = np.lexsort((b, a, lengths))                    # shortest first, then by a, b
+    want = [(int(a[i]), int(b[i])) for i in order if not ok[i]][:100]
+    assert v.wrong == want
+    assert v.margin == pytest.approx(margin.min(), abs=1e-12)
+    assert margin[(a == v.hardest[0]) & (b == v.hardest[1])][0] == pytest.approx(v.margin)
+
+
+def test_exhaustive_finds_planted_failures_and_only_those(pretrained):
+    bits = 6
+    broken = planted(pretrained, bits, k=5)
+    a, b, margin, ok = brute_force(broken, bits)
+    assert 5 <= (~ok).sum() < 50                            # a handful of sums, not all
+    v = gl.verify_exhaustive(broken, bits)
+    assert v.n_wrong == int((~ok).sum())
+    assert set(v.wrong) == {(int(p), int(q)) for p, q in zip(a[~ok], b[~ok], strict=True)}
+    assert v.margin < 0
+    for p, q in v.wrong:
+        assert gl.add(broken, p, q) != p + q                # never a correct sum called wrong
+
+
+def test_exhaustive_on_the_shipped_net_finds_nothing_wrong(pretrained):
+    v = gl.verify_exhaustive(pretrained, 7)
+    assert (v.checked, v.n_wrong, v.wrong, v.exact) == (4 ** 7, 0, [], True)
+    assert v.margin > 0 and "are right" in v.summary()
+    a, b = v.hardest
+    assert gl.add(pretrained, a, b) == a + b
+
+
+def test_exhaustive_lists_at_most_100_wrong_sums_but_counts_all(small_net):
+    v = gl.verify_exhaustive(small_net, 6)
+    assert v.n_wrong > 100 and len(v.wrong) == 100
+    assert all(gl.add(small_net, p, q) != p + q for p, q in v.wrong[::9])
+    assert "WRONG" in v.summary()
+
+
+def test_exhaustive_reset_after_variant():
+    params = gl.init_params(2, 4, 1, rng=11)
+    params["bhn"] = np.random.default_rng(12).uniform(-1, 1, 4)
+    a, b, margin, ok = brute_force(params, 4)
+    v = gl.verify_exhaustive(params, 4)
+    assert v.n_wrong == int((~ok).sum())
+    assert v.margin == pytest.approx(margin.min(), abs=1e-12)
+
+
+# ------------------------------------------------------------------------------ hardest sums
+
+def test_hardest_sums_is_exact_while_the_beam_holds_the_whole_tree(small_net):
+    bits = 4
+    a, b, margin, _ = brute_force(small_net, bits)
+    hs = gl.hardest_sums(small_net, bits, n=5, beam=4 ** bits)
+    assert [h.margin for h in hs] == sorted(h.margin for h in hs)
+    assert hs[0].margin == pytest.approx(margin.min(), abs=1e-12)
+    for h in hs:                      # each record's margin is that sum's margin
+        i = np.flatnonzero((a == h.a) & (b == h.b))[0]
+        assert h.margin == pytest.approx(margin[i], abs=1e-12)
+
+
+def test_hardest_sums_lists_a_sum_only_if_harder_than_its_shorter_starts(small_net):
+    hs = gl.hardest_sums(small_net, 5, n=40, beam=4 ** 5)
+    for h in hs:                      # no listed sum begins with another listed sum's steps
+        T = max(h.a.bit_length(), h.b.bit_length())
+        for g in hs:
+            Tg = max(g.a.bit_length(), g.b.bit_length())
+            if Tg < T and (h.a % (1 << Tg), h.b % (1 << Tg)) == (g.a, g.b):
+                assert h.margin < g.margin
+
+
+def test_hardest_sums_finds_planted_failures(pretrained):
+    broken = planted(pretrained, 6, k=3)
+    hs = gl.hardest_sums(broken, 16, n=10)
+    wrong = [h for h in hs if not h.correct]
+    assert wrong and hs[0].margin < 0
+    for h in hs:                      # its verdicts are gl.add's
+        assert (gl.add(broken, h.a, h.b) == h.a + h.b) == h.correct
+
+
+def test_hardest_sums_of_the_shipped_net_are_right(pretrained):
+    hs = gl.hardest_sums(pretrained, 64, n=3, beam=512)
+    assert len(hs) == 3 and all(h.correct and h.margin > 0 for h in hs)
+    assert any(max(h.a, h.b) >= 1 << 8 for h in gl.hardest_sums(pretrained, 20, n=20, beam=64))
+    for h in hs:
+        assert gl.add(pretrained, h.a, h.b) == h.a + h.b
+
+
+def test_hardest_sums_n_larger_than_the_tree(small_net):
+    hs = gl.hardest_sums(small_net, 1, n=50)
+    assert {(h.a, h.b) for h in hs} <= {(0, 0), (0, 1), (1, 0), (1, 1)}
+
+
+# ------------------------------------------------------------------------------ bad input
+
+@pytest.mark.parametrize("bits", [0, -1, EXHAUSTIVE_MAX_BITS + 1, 2.0, True, "8", None])
+def test_exhaustive_refuses_bad_bits(pretrained, bits):
+    with pytest.raises(ValueError, match=f"bits must be an integer from 1 to "
+                                         f"{EXHAUSTIVE_MAX_BITS}"):
+        gl.verify_exhaustive(pretrained, bits)
+
+
+@pytest.mark.parametrize("kwargs, limit", [
+    ({"bits": 0}, f"bits must be an integer from 1 to {HARDEST_MAX_BITS:,}"),
+    ({"bits": HARDEST_MAX_BITS + 1}, f"from 1 to {HARDEST_MAX_BITS:,}"),
+    ({"n": 0}, f"n must be an integer from 1 to {MAX_N:,}"),
+    ({"n": -3}, "n must be"),
+    ({"n": MAX_N + 1}, f"from 1 to {MAX_N:,}"),
+    ({"beam": 0}, f"beam must be an integer from 1 to {MAX_BEAM:,}"),
+    ({"beam": MAX_BEAM + 1}, f"from 1 to {MAX_BEAM:,}"),
+    ({"beam": 2.5}, "beam must be"),
+])
+def test_hardest_sums_refuses_bad_arguments(pretrained, kwargs, limit):
+    with pytest.raises(ValueError, match=limit):
+        gl.hardest_sums(pretrained, **kwargs)
+
+
+@pytest.mark.parametrize("shape", [(3, 4, 1), (2, 4, 2)])
+def test_both_refuse_a_net_of_the_wrong_shape(shape):
+    params = gl.init_params(*shape, rng=0)
+    for check in (gl.verify_exhaustive, gl.hardest_sums):
+        with pytest.raises(ValueError, match="an adder net has 2 inputs and 1 output"):
+            check(params, 4)
+
+
+def test_both_refuse_what_is_not_a_net():
+    with pytest.raises(ValueError, match="params must be a dict"):
+        gl.verify_exhaustive([1, 2, 3], 4)
