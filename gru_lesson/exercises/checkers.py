@@ -229,8 +229,9 @@ def _crashed(exercise, name, exc, sizes):
         mismatch = re.search(r"size (\d+) is different from (\d+)", text)
         dims = {int(v) for v in mismatch.groups()} if mismatch else set()
         shapes = _shapes_in(text.split("not aligned")[0]) if "aligned" in text else []
-        if N is not None and (dims == {N, H} or (len(shapes) == 2 and shapes[0] == shapes[1]
-                                                 == (N, H))):
+        unambiguous = N is not None and N not in (sizes.get("D"), sizes.get("O"))
+        if unambiguous and (dims == {N, H} or (len(shapes) == 2 and shapes[0] == shapes[1]
+                                               == (N, H))):
             raise _hadamard(exercise, sentence)
         if gradients or exercise.startswith(("Exercise 3", "Exercise 4")):
             return _fail(exercise, "shape_mismatch", sentence,
@@ -404,7 +405,9 @@ def check_sigmoid(sigmoid):
                     f"Your sigmoid differs from σ(x) = 1 / (1 + e^(−x)) (relative error "
                     f"{rel_error(y, _sigmoid(x)):.1e}).",
                     "check a few values by hand: σ(0) = 0.5, σ(2) ≈ 0.8808, σ(−2) ≈ 0.1192.")
-    out, caught = _call(exercise, sigmoid, _SIGMOID_EXTREMES.copy())
+    given = _SIGMOID_EXTREMES.copy()
+    out, caught = _call(exercise, sigmoid, given)
+    _check_untouched(exercise, ["x"], [given], [_SIGMOID_EXTREMES])
     y = np.asarray(out, dtype=np.float64)
     if y.shape != _SIGMOID_EXTREMES.shape or not np.all(np.isfinite(y)):
         raise _fail(exercise, "nan_for_large_x",
