@@ -1,0 +1,161 @@
+"""From the seed's recipe to gl.train, one change at a time: the ablation ladder of notebook 3.
+
+The seed (GRUtest.m) trains with per-sample SGD (eta = 0.1) on E = 1/2 sum_t (y_t - d_t)^2,
+weights uniform in [-1, 1], no biases. gl.train changes many things at once. The ladder adds
+them one rung at a time, each rung keeping everything of the rung before:
+
+    rung            what changes                                           procedure
+    seed            nothing: the seed's recipe                             per-sample SGD
+    biases          + biases bz, br, b, by (start at 0: the same first net)   per-sample SGD
+    cross_entropy   + binary cross-entropy: delta at the logits is y - d   per-sample SGD
+    adam            + Adam (lr 0.04, beta2 0.98), gradient clipped to norm 1, minibatches of 64
+    train           + gl.train's data: random lengths, long chains, carry streams (gl.train)
+
+Rungs seed .. adam draw the seed's samples (a, b uniform in 1..2^15, 16 steps) from the same
+Generator, so the first net and the first samples are the same on every rung: a minibatch step
+of the adam rung uses the next 64 samples. The "step" is one update: one sample for SGD, one
+minibatch for the others (``samples`` counts what each saw).
+
+    result = climb("biases", seed=0)        # {"solved_step": 700, "samples": 700, ...}
+    table = ladder(seeds=(0, 1, 2))         # every rung, every seed
+
+A rung is solved at the first checkpoint where the held-out random pairs are 100% exact under
+both decodings, the threshold y > 0.5 and the seed's MATLAB round (halves up). The carry-chain
+set is measured there too: random pairs rarely need a long carry, so a net can pass them and
+still drop one.
+"""
+
+import functools
+
+import numpy as np
+
+from ..engine.checks import natural_int, positive_int
+from ..engine.fast import backward_from_logits, forward
+from ..engine.optim import Adam
+from ..engine.params import BIASES, as_generator, init_params
+from .adder import PairScorer
+from .data import carry_chain_pairs, held_out_pairs
+from .seed_training import CORNERS, SEED_ETA, SEED_HIDDEN, _seed_samples
+
+RUNGS = ("seed", "biases", "cross_entropy", "adam", "train")
+WHY = {
+    "seed": "no biases: on leading (0, 0) pairs every pre-activation is 0, so y = 0.5 exactly "
+            "and MATLAB's round() says 1",
+    "biases": "a bias moves y off 0.5 where the input is all zeros; the seed's own SGD does the "
+              "rest",
+    "cross_entropy": "the gradient at the logits is y - d, not (y - d) y (1 - y): it no longer "
+                     "fades when an output is confidently wrong",
+    "adam": "one step per minibatch of 64, each parameter's step scaled by its own gradient "
+            "history, and no step larger than the clip allows",
+    "train": "sums of every length, long chains and carry streams, so long carries are practised "
+             "and not only random ones",
+}
+ADAM_LR, ADAM_BETA2, CLIP, BATCH = 0.04, 0.98, 1.0, 64
+BIAS_CHOICES = ("all", "by")
+
+
+def climb(rung, seed=0, *, max_steps=None, check_every=None, biases="all"):
+    """Train one rung of the ladder (see the module docstring) and measure it. Returns a dict:
+
+    rung, seed, solved_step (None if not solved within max_steps), steps (taken), samples
+    (sequences seen), held_out ({"threshold", "matlab_round"} exact-sum rates at the end),
+    carry_chains (exact-sum rate at the end), params.
+
+    max_steps: default 4,000 for the SGD rungs and 1,000 for adam; the train rung uses
+    gl.train's own budget and stopping rule (random and carry-chain pairs 100%). check_every:
+    steps between checkpoints (default 50 for one sample a step, 10 for a minibatch a step).
+    biases: "all" or "by" (the output bias alone), for the biases and later rungs.
+    """
+    if rung not in RUNGS:
+        raise ValueError(f"rung must be one of {', '.join(RUNGS)}, got {rung!r}")
+    if biases not in BIAS_CHOICES:
+        raise ValueError(f"biases must be one of {', '.join(BIAS_CHOICES)}, got {biases!r}")
+    seed = natural_int(seed, "seed")
+    if check_every is None:
+        check_every = 10 if rung in ("adam", "train") else 50
+    check_every = positive_int(check_every, "check_every")
+    if rung == "train":
+        return _climb_train(seed, max_steps, check_every)
+    if max_steps is None:
+        max_steps = 1000 if rung == "adam" else 4000
+    max_steps = positive_int(max_steps, "max_steps")
+    rng = as_generator(seed)
+    params = init_params(2, SEED_HIDDEN, 1, bias=False, rng=rng)         # the seed's weights
+    frozen = ()
+    if rung != "seed":
+        params.update({k: np.zeros(1 if k == "by" else SEED_HIDDEN) for k in BIASES})
+        frozen = () if biases == "all" else ("bz", "br", "b")        # held at 0: b_y alone
+    batch = BATCH if rung == "adam" else 1
+    codes, targets = _seed_samples(rng, max_steps * batch)              # the seed's samples
+    loss = "half_squared_error" if rung in ("seed", "biases") else "bce"
+    adam = Adam(params, ADAM_LR, beta2=ADAM_BETA2) if rung == "adam" else None
+    solved_step, step = None, 0
+    for step in range(1, max_steps + 1):
+        rows = slice((step - 1) * batch, step * batch)
+        x = CORNERS[codes[rows].T]                                        # (16, batch, 2)
+        d = targets[rows].T[:, :, None]                                   # (16, batch, 1)
+        grads = _gradients(params, x, d, loss)
+        for k in frozen:
+            grads[k][:] = 0.0
+        if adam is None:
+            for k in params:
+                params[k] -= SEED_ETA * grads[k]
+        else:
+            adam.step(params, grads, scale=1.0 / batch, clip=CLIP)
+        if step % check_every == 0 and _held_out(params) == {"threshold": 1.0,
+                                                             "matlab_round": 1.0}:
+            solved_step = step
+            break
+    return _result(rung, seed, solved_step, step, step * batch, params)
+
+
+def ladder(rungs=RUNGS, seeds=(0, 1, 2), **kwargs):
+    """climb() every rung for every seed: a list of result dicts (without the params)."""
+    out = []
+    for rung in rungs:
+        for seed in seeds:
+            result = climb(rung, seed, **kwargs)
+            result.pop("params")
+            out.append(result)
+    return out
+
+
+def _gradients(params, x, d, loss):
+    """Gradients of the summed loss over the batch: the seed's 1/2 sum (y - d)^2, or BCE."""
+    y, cache = forward(params, x)
+    if loss == "bce":
+        dlogits = y - d                                   # BCE's gradient at the logits
+    else:
+        dlogits = (y - d) * y * (1 - y)                   # the seed's delta_y
+    return backward_from_logits(params, cache, dlogits)
+
+
+def _climb_train(seed, max_steps, check_every):
+    from .train import train
+
+    kwargs = {} if max_steps is None else {"max_steps": positive_int(max_steps, "max_steps")}
+    params, history = train(seed=seed, check_every=check_every, progress=False, **kwargs)
+    solved = history.solved_step
+    if solved is not None and _held_out(params)["matlab_round"] < 1.0:
+        solved = None                                     # not solved under both decodings
+    return _result("train", seed, solved, history.steps, history.steps * BATCH, params)
+
+
+def _result(rung, seed, solved_step, steps, samples, params):
+    return {"rung": rung, "seed": seed, "solved_step": solved_step, "steps": steps,
+            "samples": samples, "held_out": _held_out(params),
+            "carry_chains": _carry_scorer().accuracy(params)["threshold"], "params": params}
+
+
+def _held_out(params):
+    return _held_out_scorer().accuracy(params, ("threshold", "matlab_round"))
+
+
+@functools.lru_cache(maxsize=1)
+def _held_out_scorer():
+    return PairScorer(*held_out_pairs())
+
+
+@functools.lru_cache(maxsize=1)
+def _carry_scorer():
+    return PairScorer(*carry_chain_pairs())
