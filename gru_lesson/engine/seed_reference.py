@@ -7,6 +7,10 @@ It is deliberately *not* fast or vectorized: read it, don't train with it.
 
 Each function takes the seed's variable names. ``xvalues`` is (uNum, xdim), ``d`` is
 (uNum, ydim); the weights are Wy (hdim, ydim), Wr/W/Wz (xdim, hdim), Ur/U/Uz (hdim, hdim).
+
+The data section comes first: ``seed_sample`` builds one training sample from aInt and bInt as
+the ``for p=1:10000`` loop does (% 初始化训练数据, then the lines after ``randi``), and
+``seed_error`` / ``seed_decode`` are its last lines (the printed error and the decoded sum).
 """
 
 import numpy as np
@@ -27,6 +31,66 @@ def outTanh(x):                       # g=1-2./(1+exp(2*x));
 def diffoutTanh(g):                   # gd=1-g.^2;
     return 1 - g ** 2
 
+
+# ------------------------------------------------------------------------- the data section
+
+SEED_UNUM = 16                        # uNum=16;%单元个数
+SEED_MAXINT = 2 ** SEED_UNUM          # maxInt=2^uNum;
+
+
+def dec2bin(n):                       # dec2bin(n)-'0': the digits of n, most significant first
+    return np.array([int(ch) for ch in format(int(n), "b")])
+
+
+def seed_sample(aInt, bInt, uNum=SEED_UNUM):
+    """One sample as the seed builds it from aInt, bInt (drawn by ``randi(maxInt/2)``).
+
+    Returns xvalues (uNum, 2) and d (uNum, 1), LSB first. Like MATLAB, the assignment
+    ``c(1:size(ct,2))=...`` grows c when the sum has more than uNum bits: then d has one row
+    more than xvalues (aInt = bInt = 2^15 gives a 17-bit sum), and nothing fails until
+    ``seed_error``.
+    """
+    cInt = aInt + bInt                # cInt=aInt+bInt;
+    at = dec2bin(aInt)                # at=dec2bin(aInt)-'0';
+    bt = dec2bin(bInt)                # bt=dec2bin(bInt)-'0';
+    ct = dec2bin(cInt)                # ct=dec2bin(cInt)-'0';
+    a = np.zeros(uNum)                # a=zeros(1,uNum);
+    b = np.zeros(uNum)                # b=zeros(1,uNum);
+    c = np.zeros(uNum)                # c=zeros(1,uNum);
+    a = _assign_grow(a, at[::-1])     # a(1:size(at,2))=at(end:-1:1);
+    b = _assign_grow(b, bt[::-1])     # b(1:size(bt,2))=bt(end:-1:1);
+    c = _assign_grow(c, ct[::-1])     # c(1:size(ct,2))=ct(end:-1:1);
+    xvalues = np.stack([a, b]).T      # xvalues=[a;b]';
+    d = c[:, None]                    # d=c';
+    return xvalues, d
+
+
+def _assign_grow(v, values):
+    """MATLAB's v(1:n)=values: writes the first n entries, growing v with zeros if n > size."""
+    if values.size > v.size:
+        v = np.concatenate([v, np.zeros(values.size - v.size)])
+    v = v.copy()
+    v[:values.size] = values
+    return v
+
+
+def seed_error(yvalues, d):
+    """error = (norm(yvalues-d,2))/2.0; -- half the 2-norm of y - d (not 1/2 the squared norm
+    that the gradients follow). MATLAB stops here when the shapes differ (a 17-bit sum)."""
+    if yvalues.shape != d.shape:
+        raise ValueError(f"nonconformant arguments (op1 is {yvalues.shape[0]}x{yvalues.shape[1]}"
+                         f", op2 is {d.shape[0]}x{d.shape[1]}), as Octave says for yvalues-d")
+    return np.linalg.norm(yvalues - d, 2) / 2.0
+
+
+def seed_decode(yvalues):
+    """yvalues=round(yvalues(end:-1:1)); y=bin2dec(int2str(yvalues')); -- MATLAB's round,
+    halves away from zero (so y = 0.5 reads as 1)."""
+    bits = np.floor(yvalues[::-1, 0] + 0.5).astype(int)     # round() for 0 <= y <= 1
+    return int("".join(str(v) for v in bits), 2)
+
+
+# ------------------------------------------------------------------------- forward, backward
 
 def seed_forward(Wy, Wr, Ur, W, U, Wz, Uz, xvalues):
     """% 前向计算 (forward). Returns rvalues, zvalues (uNum+1 rows, the last one stays 0 as in
