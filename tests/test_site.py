@@ -22,6 +22,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SITE = ROOT / "_build" / "site"
+STAGED = ROOT / "_build" / "src" / "notebooks"     # the copies the site was built from
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -157,7 +158,7 @@ def test_the_index_is_the_readmes_front_matter_and_links_every_notebook(site, br
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_every_notebook_has_a_page_with_typeset_math_and_figures(site, browser, path):
-    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb = json.loads((STAGED / path.name).read_text(encoding="utf-8"))
     assert (SITE / "notebooks" / f"{path.stem}.html").is_file(), f"no page for {path.name}"
     page, log = open_page(browser, site + f"notebooks/{path.stem}.html")
     assert_offline_and_clean(log, path.name)
@@ -200,7 +201,7 @@ def test_every_notebook_has_a_page_with_typeset_math_and_figures(site, browser, 
 
 def test_the_widget_snapshot_shows_its_saved_answer(site, browser):
     """The adder's saved state is on the page: its two numbers and the net's sum."""
-    path = ROOT / "notebooks" / "06_interactive_adder.ipynb"
+    path = STAGED / "06_interactive_adder.ipynb"
     nb = json.loads(path.read_text(encoding="utf-8"))
     state = nb["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     texts = [m["state"]["value"] for m in state.values() if m["model_name"] == "TextModel"]

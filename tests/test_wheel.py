@@ -40,7 +40,7 @@ def _run(cmd, cwd, timeout=300):
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
-    """(wheel, the fresh venv's python) with the wheel installed in it."""
+    """(wheel, the fresh venv's python, the sources it was built from), installed."""
     tmp = tmp_path_factory.mktemp("wheel")
     src = tmp / "src"
     src.mkdir()
@@ -63,24 +63,26 @@ def installed(tmp_path_factory):
     (pathlib.Path(site) / "zz_test_dependencies.pth").write_text("\n".join(sorted(ours)) + "\n")
     _run([sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-index",
           "-q", wheel], cwd=tmp)
-    return wheel, python
+    return wheel, python, src
 
 
 def test_the_wheel_ships_every_notebook_and_the_weights(installed):
-    wheel, _ = installed
+    wheel, _, src = installed
+    notebooks = sorted((src / "notebooks").glob("*.ipynb"))      # as they were at build time
+    assert [nb.name for nb in notebooks] == [nb.name for nb in NOTEBOOKS]
     with zipfile.ZipFile(wheel) as z:
         names = set(z.namelist())
-        for nb in NOTEBOOKS:
+        for nb in notebooks:
             assert z.read(f"gru_lesson/notebooks/{nb.name}") == nb.read_bytes(), nb.name
         assert {n for n in names if n.startswith("gru_lesson/notebooks/")} == \
-            {f"gru_lesson/notebooks/{nb.name}" for nb in NOTEBOOKS}
+            {f"gru_lesson/notebooks/{nb.name}" for nb in notebooks}
         assert "gru_lesson/assets/pretrained.npz" in names
         entry_points = z.read(next(n for n in names if n.endswith("entry_points.txt")))
         assert b"gru-lesson = gru_lesson.cli:main" in entry_points
 
 
 def test_the_fresh_venv_runs_the_wheel_not_the_checkout(installed, tmp_path):
-    _, python = installed
+    _, python, _ = installed
     out = _run([python, "-c", "import gru_lesson, gru_lesson.course as c; "
                 "print(gru_lesson.__file__); print(c.shipped_dir())"], cwd=tmp_path)
     module, shipped = out.stdout.split()
@@ -90,7 +92,7 @@ def test_the_fresh_venv_runs_the_wheel_not_the_checkout(installed, tmp_path):
 
 
 def test_gru_lesson_notebooks_then_nbval_on_a_copied_notebook(installed, tmp_path):
-    _, python = installed
+    _, python, _ = installed
     out = _run([python.parent / "gru-lesson", "notebooks", "course"], cwd=tmp_path)
     course = tmp_path / "course"
     assert out.stdout.splitlines()[-1] == \
@@ -114,7 +116,7 @@ def test_gru_lesson_notebooks_then_nbval_on_a_copied_notebook(installed, tmp_pat
 
 
 def test_gru_lesson_lab_serves_the_copied_notebooks(installed, tmp_path):
-    _, python = installed
+    _, python, _ = installed
     port = bh.free_port()
     config = tmp_path / "home" / "config"                  # start_server's JUPYTER_CONFIG_DIR
     config.mkdir(parents=True)
