@@ -33,6 +33,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check gru_lesson tests benchmarks scripts docs
 
+# The exercises' student release, without solutions, through nbgrader generate_assignment:
+# course/release/gru_exercises/09_exercises.ipynb (the README's "For teachers" says how to grade).
+handout: $(STAMP)
+	$(BIN)/python scripts/make_exercise_notebooks.py --handout
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_training.py

@@ -15,6 +15,7 @@ are also tagged "exercise" or "solution" for tag-aware tools.
 """
 
 import argparse
+import os
 import pathlib
 import re
 import subprocess
@@ -714,9 +715,17 @@ def handout(course=COURSE):
     source = course / "source" / ASSIGNMENT
     source.mkdir(parents=True, exist_ok=True)
     nbformat.write(build(True, nbgrader_source=True), source / EXERCISES.name)
-    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT,
-                    "--force", "--log-level=WARN"], cwd=course, check=True)
+    nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
     return course / "release" / ASSIGNMENT / EXERCISES.name
+
+
+def nbgrader(course, *args):
+    """Run `nbgrader *args` in the course directory with this Python. nbgrader calls the
+    `alembic` command, so this environment's bin/ goes first on PATH."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(pathlib.Path(sys.executable).parent), env.get("PATH", "")])
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args, "--log-level=WARN"],
+                          cwd=course, env=env, check=True, capture_output=True, text=True)
 
 
 def main(argv=None):

@@ -290,6 +290,7 @@ RIGHT = [
           "errors[name] = np.max(np.abs(grads[name] - numeric)) / max(np.max(np.abs(numeric)), "
           "1e-12)"),
     right("5", ADAM, "params[k] = params[k] - lr * m_hat / (np.sqrt(v_hat) + 1e-8)"),
+    right("5", ADAM, "p -= lr * grads[k]                 # plain SGD", "lr=0.01", "lr=1.0"),
     right("5", "for k, p in params.items():                                # Adam update, in place",
           "for k, p in params.items():\n            grads[k] = np.clip(grads[k], -1.0, 1.0)"),
 ]
