@@ -43,22 +43,22 @@ Beside the layers:
                     only the engine, and torch only when called
     cli.py          ``python -m gru_lesson``: add, train, reproduce-seed, gradcheck
 
-Importing is cheap: matplotlib, ipywidgets, tqdm and torch load only when a function needs them.
+Importing is cheap: NumPy, matplotlib, ipywidgets, tqdm and torch load only when a name needs
+them (so ``python -m gru_lesson`` can answer Ctrl-C quietly even while NumPy loads).
 """
 
 from importlib import import_module
-
-from .addition.seed_training import train_seed
-from .addition.train import train
-from .engine.fast import GRUCache, backward, backward_from_logits, forward
-from .engine.gradcheck import check_gradients, rel_error
-from .engine.losses import loss_and_grads
-from .engine.params import init_params, validate_params
 
 __version__ = "0.1.0"
 
 # name -> module; loaded on first use so `import gru_lesson` stays fast.
 _LAZY = {
+    **dict.fromkeys(["init_params", "validate_params"], "engine.params"),
+    **dict.fromkeys(["forward", "backward", "backward_from_logits", "GRUCache"], "engine.fast"),
+    **dict.fromkeys(["loss_and_grads"], "engine.losses"),
+    **dict.fromkeys(["check_gradients", "rel_error"], "engine.gradcheck"),
+    **dict.fromkeys(["train"], "addition.train"),
+    **dict.fromkeys(["train_seed"], "addition.seed_training"),
     **dict.fromkeys(["int_to_bits", "bits_to_int", "addition_batch", "held_out_pairs",
                      "carry_chain_pairs", "random_pairs"], "addition.data"),
     **dict.fromkeys(["add", "add_details", "accuracy", "matlab_round"], "addition.adder"),
@@ -83,6 +83,4 @@ def __dir__():
     return sorted(list(globals()) + list(_LAZY))
 
 
-__all__ = ["init_params", "validate_params", "forward", "backward", "backward_from_logits",
-           "GRUCache", "loss_and_grads", "check_gradients", "rel_error", "train", "train_seed",
-           *_LAZY]
+__all__ = list(_LAZY)

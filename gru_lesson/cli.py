@@ -8,14 +8,29 @@
     gru-lesson notebooks DIR                         # copy the course's notebooks into DIR
     gru-lesson lab [DIR]                             # ... and start JupyterLab there
 
-A user's mistake (a negative number, text, a missing argument, a broken weights file) gives one
-line on stderr and exit status 2, never a traceback.
+A user's mistake (a negative number, text, a missing argument, a broken weights file, a size
+past the limits below) gives one line on stderr and exit status 2, never a traceback. The
+environment gets a quiet exit too: Ctrl-C (status 130), a closed pipe such as ``| head -1``
+(status 141, nothing printed) and a full disk on stdout (one line, status 1).
+
+Limits (``train``): --bits <= 1024, --hidden-size <= 1024, --max-steps <= 1,000,000, and
+(bits + 1) x 64 x hidden-size <= 2^23 (one step's state, about 0.7 GB); ``reproduce-seed``:
+--iterations <= 1,000,000; ``add``: numbers below 2^256; weights files up to 64 MiB.
 """
 
 import argparse
+import os
+import re
 import sys
 
 MAX_BITS = 256            # the CLI adds numbers up to 2^256 - 1 (the net itself has no limit)
+# Training limits: gru_lesson.addition.batches holds the same numbers (a test keeps them equal);
+# written out here so that --help needs no NumPy.
+MAX_TRAIN_BITS = 1024
+MAX_HIDDEN = 1024
+MAX_STEPS = 1_000_000
+BATCH = 64                # gl.train's default batch_size, which the CLI uses
+MAX_STEP_STATE = 2 ** 23
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,6 +45,28 @@ class UsageError(Exception):
 
 
 def main(argv=None):
+    """Run one command; returns the exit status (argparse's own usage errors exit with 2)."""
+    try:
+        try:
+            status = _run(argv)
+        except SystemExit as e:                # argparse: --help, or a usage error (status 2)
+            status = e.code
+        sys.stdout.flush()                     # a full disk or a closed pipe shows up here
+        return status
+    except KeyboardInterrupt:                  # Ctrl-C, even while NumPy is loading
+        print("python -m gru_lesson: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:                    # `... | head -1` closed our stdout: not an error
+        _drop_stdout()
+        return 128 + 13                        # as if killed by SIGPIPE, like other commands
+    except OSError as e:                       # stdout on a full disk, /dev/full, ...
+        _drop_stdout()
+        print(f"python -m gru_lesson: error: cannot write the output: {e.strerror or e}",
+              file=sys.stderr)
+        return 1
+
+
+def _run(argv):
     parser = _build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -45,6 +82,16 @@ def main(argv=None):
         return 130
 
 
+def _drop_stdout():
+    """Point stdout at /dev/null, so that Python's own flush at exit has nothing to fail on."""
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.stdout.fileno())
+        os.close(fd)
+    except (OSError, ValueError, AttributeError):     # stdout is not a real file (e.g. pytest)
+        pass
+
+
 def _build_parser():
     p = _Parser(prog="python -m gru_lesson",
                 description="A GRU that adds binary numbers: use it, train it, check it.")
@@ -52,30 +99,38 @@ def _build_parser():
 
     q = sub.add_parser("add", help="add two numbers with the trained net, bit by bit",
                        description="Add A + B with the net (the shipped weights unless --weights "
-                                   f"is given) and show the working. Numbers up to {MAX_BITS} "
-                                   "bits, decimal or with a 0x/0b prefix.")
+                                   f"is given) and show the working. Numbers below 2^{MAX_BITS} "
+                                   "(at most 256 bits), decimal or with a 0x/0b/0o prefix.")
+    # "-5" and "-0x5" are operands (refused with a message), not unknown options:
+    q._negative_number_matcher = re.compile(r"^-[0-9.]")
     q.add_argument("A", help="a non-negative integer")
     q.add_argument("B", help="a non-negative integer")
-    q.add_argument("--weights", metavar="FILE", help="an .npz written by gl.save_params")
+    q.add_argument("--weights", metavar="FILE", type=_file_name,
+                   help="an .npz written by gl.save_params (at most 64 MiB)")
     q.set_defaults(run=_cmd_add)
 
     q = sub.add_parser("train", help="train an adder and save it",
                        description="Train with gl.train (batched Adam, early stop when the "
-                                   "held-out random pairs and the carry-chain set are all right).")
-    q.add_argument("--bits", type=_positive_int, default=16, help="operand bits (default 16)")
-    q.add_argument("--hidden-size", type=_positive_int, default=16, help="H (default 16)")
+                                   "held-out random pairs and the carry-chain set are all right). "
+                                   f"Limits: (bits + 1) x {BATCH} x hidden-size <= "
+                                   f"{MAX_STEP_STATE:,} (one step's state, about 0.7 GB).")
+    q.add_argument("--bits", type=_positive_int(MAX_TRAIN_BITS), default=16,
+                   help=f"operand bits (default 16, at most {MAX_TRAIN_BITS})")
+    q.add_argument("--hidden-size", type=_positive_int(MAX_HIDDEN), default=16,
+                   help=f"H (default 16, at most {MAX_HIDDEN})")
     q.add_argument("--seed", type=_natural_int, default=0, help="random seed (default 0)")
-    q.add_argument("--max-steps", type=_positive_int, default=5000,
-                   help="give up after this many steps (default 5000)")
-    q.add_argument("--output", metavar="FILE", help="save the weights here (.npz)")
+    q.add_argument("--max-steps", type=_positive_int(MAX_STEPS), default=5000,
+                   help=f"give up after this many steps (default 5000, at most {MAX_STEPS:,})")
+    q.add_argument("--output", metavar="FILE", type=_file_name,
+                   help="save the weights here (.npz); checked before training starts")
     q.add_argument("--no-progress", action="store_true", help="no progress bar")
     q.set_defaults(run=_cmd_train)
 
     q = sub.add_parser("reproduce-seed", help="run the seed's experiment (GRUtest.m)",
                        description="The seed's training, verbatim: per-sample SGD, no biases, "
                                    "16 steps. Prints held-out accuracy with both decodings.")
-    q.add_argument("--iterations", type=_positive_int, default=10_000,
-                   help="SGD iterations (default 10000, as in the seed)")
+    q.add_argument("--iterations", type=_positive_int(MAX_STEPS), default=10_000,
+                   help=f"SGD iterations (default 10000, as in the seed; at most {MAX_STEPS:,})")
     q.add_argument("--seed", type=_natural_int, default=0, help="random seed (default 0)")
     q.add_argument("--no-progress", action="store_true", help="no progress bar")
     q.set_defaults(run=_cmd_reproduce_seed)
@@ -97,13 +152,15 @@ def _build_parser():
 
 def _cmd_add(args):
     import gru_lesson as gl
+    from gru_lesson.addition.data import parse_number
 
-    a, b = _parse_operand(args.A, "A"), _parse_operand(args.B, "B")
-    params = gl.load_params(args.weights) if args.weights else gl.load_pretrained()
+    a, b = (parse_number(text, name, MAX_BITS, prefixes=True)
+            for text, name in ((args.A, "A"), (args.B, "B")))
+    params = gl.load_params(args.weights) if args.weights is not None else gl.load_pretrained()
     det = gl.add_details(params, a, b)
     verdict = "correct" if det.correct else "WRONG"
     source = args.weights or "the shipped weights"
-    steps = f"{det.T} step" + ("s" if det.T != 1 else "")
+    steps = _count(det.T, "step")
     print(f"net:   {a} + {b} = {det.answer}   ({verdict}; {source}, {steps}, LSB first)")
     print(f"true:  {a} + {b} = {det.true_sum}")
     print()
@@ -113,27 +170,45 @@ def _cmd_add(args):
 
 def _cmd_train(args):
     import gru_lesson as gl
+    from gru_lesson.engine.checks import check_writable
 
-    if args.output:
-        _check_writable(args.output)
+    if args.output is not None:
+        check_writable(args.output, "--output")         # before training, not after it
+    state = (args.bits + 1) * BATCH * args.hidden_size
+    if state > MAX_STEP_STATE:
+        raise UsageError(f"--bits {args.bits} with --hidden-size {args.hidden_size} is too big: "
+                         f"(bits + 1) x {BATCH} x hidden-size = {state:,} is over the limit of "
+                         f"{MAX_STEP_STATE:,} (about 0.7 GB per step); make one of them smaller")
     params, history = gl.train(bits=args.bits, hidden_size=args.hidden_size, seed=args.seed,
                                max_steps=args.max_steps, progress=not args.no_progress)
-    acc = history.final_accuracy
-    carry = acc.get("carry", float("nan"))
-    carry_text = f"{carry:.1%}" if carry == carry else "not measured (random pairs not all right)"
-    status = (f"solved at step {history.solved_step}" if history.solved_step
-              else f"NOT solved in {history.steps} steps")
-    print(f"trained {args.bits}-bit adder, H={args.hidden_size}, seed {args.seed}: {status} "
-          f"({history.time[-1]:.1f} s)")
-    print(f"held-out random 16-bit pairs: {acc.get('random', float('nan')):.1%} exact")
-    print(f"carry-chain set:              {carry_text} exact")
-    if args.output:
+    print(_train_summary(args, history))
+    if args.output is not None:
         meta = {"bits": args.bits, "hidden_size": args.hidden_size, "seed": args.seed,
-                "steps": history.steps, "accuracy": acc,
+                "steps": history.steps, "accuracy": history.final_accuracy,
                 "trainer": "python -m gru_lesson train"}
-        gl.save_params(params, args.output, metadata=meta)
+        gl.save_params(params, args.output, metadata=meta)    # a failure: one line, status 2
         print(f"saved to {args.output}")
     return 0 if history.solved_step else 1
+
+
+def _train_summary(args, history):
+    """Three lines: solved or not, and the two held-out checks as measured."""
+    acc = history.final_accuracy
+    random_acc, carry = acc.get("random", float("nan")), acc.get("carry", float("nan"))
+    status = (f"solved at step {history.solved_step}" if history.solved_step
+              else f"NOT solved in {_count(history.steps, 'step')}")
+    random_text = f"{random_acc:.1%} exact" if random_acc == random_acc else "not measured"
+    carry_text = (f"{carry:.1%} exact" if carry == carry
+                  else "not measured (it runs once the random pairs are all right)")
+    return (f"trained {args.bits}-bit adder, H={args.hidden_size}, seed {args.seed}: {status} "
+            f"({history.time[-1]:.1f} s)\n"
+            f"held-out random 16-bit pairs: {random_text}\n"
+            f"carry-chain set:              {carry_text}")
+
+
+def _count(n, noun):
+    """'1 step', '3 steps'."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def _cmd_reproduce_seed(args):
@@ -142,7 +217,8 @@ def _cmd_reproduce_seed(args):
     _, history = gl.train_seed(iterations=args.iterations, seed=args.seed,
                                progress=not args.no_progress)
     acc = history.final_accuracy
-    print(f"the seed's experiment: {history.steps} SGD iterations in {history.time[-1]:.1f} s "
+    print(f"the seed's experiment: {_count(history.steps, 'SGD iteration')} in "
+          f"{history.time[-1]:.1f} s "
           f"({1e3 * history.time[-1] / history.steps:.2f} ms each, checkpoints included)")
     print("exact sums on the 1,000 held-out 16-bit pairs:")
     print(f"  threshold y > 0.5            {acc['threshold']:7.1%}"
@@ -172,57 +248,36 @@ def _cmd_gradcheck(args):
 
 # ----------------------------------------------------------------------------------- helpers
 
-def _parse_operand(text, name):
-    s = text.strip().replace("_", "")
-    if len(s) > MAX_BITS + 2:                     # longer than 0b + 256 binary digits
-        raise UsageError(f"{name} is {len(s)} characters long; this command adds numbers up "
-                         f"to {MAX_BITS} bits (2^{MAX_BITS} - 1)")
-    try:
-        if s[:2].lower() in ("0x", "0b", "0o"):
-            value = int(s, 0)
-        else:
-            value = int(s, 10)          # raises for '1.5', 'abc', ''; '-3' comes back negative
-    except ValueError:
-        raise UsageError(f"{name} must be a non-negative whole number (like 65535 or 0xffff), "
-                         f"got {_short(text)!r}") from None
-    if value < 0:
-        raise UsageError(f"{name} must be non-negative, got {value}; the net adds 0, 1, 2, ...")
-    if value.bit_length() > MAX_BITS:
-        raise UsageError(f"{name} has {value.bit_length()} bits; this command adds numbers up "
-                         f"to {MAX_BITS} bits (2^{MAX_BITS} - 1); use gl.add in Python for more")
-    return value
-
-
-def _positive_int(text):
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") \
-            from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
-    return v
+def _positive_int(limit):
+    """An argparse type: a whole number from 1 to limit."""
+    def parse(text):
+        try:
+            v = int(text)
+        except ValueError:
+            v = None
+        if v is None or not 1 <= v <= limit:
+            raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {limit:,}, "
+                                             f"got {_short(text)!r}")
+        return v
+    return parse
 
 
 def _natural_int(text):
     try:
         v = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {_short(text)!r}") \
+            from None
     if v < 0:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
     return v
 
 
-def _check_writable(path):
-    import pathlib
-
-    p = pathlib.Path(path)
-    directory = p.parent if str(p.parent) else pathlib.Path(".")
-    if not directory.is_dir():
-        raise UsageError(f"cannot write {path}: directory {directory} does not exist")
-    if p.is_dir():
-        raise UsageError(f"cannot write {path}: it is a directory")
+def _file_name(text):
+    """An argparse type: a non-empty file name (an empty one is refused, not ignored)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a file name such as my_adder.npz, got ''")
+    return text
 
 
 def _short(text, n=40):

@@ -148,6 +148,8 @@ def test_training_curves_plot_the_history():
     assert ax_acc.get_ylabel() == "sums exactly right" and ax_acc.get_title()
     with pytest.raises(ValueError, match="no steps"):
         plots.training_curves(FakeHistory())
+    fig = plots.training_curves(h, loss_label="mean BCE per output bit")
+    assert fig.axes[0].get_ylabel() == "mean BCE per output bit (log scale)"
 
 
 def test_output_probabilities():

@@ -9,7 +9,34 @@ across minibatches (truncated backprop through time). Neither ever yields a held
 
 import numpy as np
 
+from ..engine.checks import positive_int
 from .data import carry_chain_pairs, held_out_pairs
+
+CHUNK = 32                # _sum_bits adds 32 bits at a time, exact for any width
+
+# What a training run may ask for, so a typo gets a message instead of a MemoryError. One step
+# keeps about 85 bytes per (step, sequence, hidden unit): the cap on their product keeps it
+# under 0.7 GB.
+MAX_BITS = 1024                   # gl.train's bits (sequences of bits + 1 steps)
+MAX_HIDDEN = 1024                 # gl.train's hidden_size
+MAX_BATCH = 4096                  # gl.train's batch_size
+MAX_STEPS = 1_000_000             # gl.train's max_steps and gl.train_seed's iterations
+MAX_STEP_STATE = 2 ** 23          # (bits + 1) * batch_size * hidden_size
+
+
+def check_sizes(bits, hidden_size, batch_size, max_steps):
+    """The four sizes of a gl.train run as ints within the limits above, or a ValueError that
+    names the limit."""
+    bits = positive_int(bits, "bits", at_most=MAX_BITS, why="the longest sums gl.train draws")
+    hidden_size = positive_int(hidden_size, "hidden_size", at_most=MAX_HIDDEN)
+    batch_size = positive_int(batch_size, "batch_size", at_most=MAX_BATCH)
+    max_steps = positive_int(max_steps, "max_steps", at_most=MAX_STEPS)
+    state = (bits + 1) * batch_size * hidden_size
+    if state > MAX_STEP_STATE:
+        raise ValueError(f"(bits + 1) x batch_size x hidden_size = {state:,} is over the limit of "
+                         f"{MAX_STEP_STATE:,} (one training step would need "
+                         f"{85 * state / 1e9:.1f} GB); make one of them smaller")
+    return bits, hidden_size, batch_size, max_steps
 
 
 def excluded_pairs(bits):
@@ -153,10 +180,21 @@ class CarryStreams:
 
 
 def _sum_bits(a, b, carry_in, T):
-    """Bits 0..T-1 (n, T) of a + b + carry_in, a and b rows of LSB-first bits (n, L), L < 62."""
-    w = np.int64(1) << np.arange(a.shape[1], dtype=np.int64)
-    total = a.astype(np.int64) @ w + b.astype(np.int64) @ w + carry_in
-    return (total[:, None] >> np.arange(T, dtype=np.int64)) & 1
+    """Bits 0..T-1 (n, T) of a + b + carry_in, a and b rows of LSB-first bits (n, L), exact for
+    any width L: the bits are added in chunks of CHUNK, each chunk's carry passed to the next
+    (one chunk's sum, below 2^(CHUNK + 1), always fits in an int64)."""
+    n, L = a.shape
+    out = np.zeros((n, T), dtype=np.int64)
+    carry = np.broadcast_to(np.asarray(carry_in, dtype=np.int64), (n,))
+    w = np.int64(1) << np.arange(CHUNK, dtype=np.int64)
+    for lo in range(0, T, CHUNK):
+        width = max(min(L - lo, CHUNK), 0)                 # operand bits in this chunk
+        total = carry + (a[:, lo:lo + width].astype(np.int64) @ w[:width]
+                         + b[:, lo:lo + width].astype(np.int64) @ w[:width])
+        k = min(CHUNK, T - lo)                             # output bits in this chunk
+        out[:, lo:lo + k] = (total[:, None] >> np.arange(k, dtype=np.int64)) & 1
+        carry = total >> CHUNK
+    return out
 
 
 def _int_bits(values, bits):

@@ -24,6 +24,9 @@ its batches):
 
 - ``held_out_pairs()``: 1,000 distinct random pairs of 16-bit operands (0 .. 65535).
 - ``carry_chain_pairs()``: the sums a student types first, with long carry chains, up to 256 bits.
+
+``parse_number(text, name)`` turns what a user typed (in a widget, or on the command line with
+``prefixes=True``) into an operand, or a ValueError that says what to type instead.
 """
 
 from functools import lru_cache
@@ -37,6 +40,9 @@ HELD_OUT_SEED = 20_250_401      # fixed: the held-out set must never change betw
 HELD_OUT_SIZE = 1_000
 HELD_OUT_BITS = 16
 CARRY_MAX_BITS = 256
+TYPED_MAX_BITS = 256            # parse_number: operands a user types, up to 2^256 - 1
+_SEPARATORS = str.maketrans("", "", "_ '")      # digit-group separators people type
+_PREFIXES = {"0x": 16, "0b": 2, "0o": 8}
 
 
 def int_to_bits(n, bits=None):
@@ -169,7 +175,104 @@ def carry_chain_pairs():
     return a.copy(), b.copy()
 
 
+def parse_number(text, name="The number", max_bits=TYPED_MAX_BITS, *, prefixes=False):
+    """The non-negative int a user typed, or a ValueError whose message says what to type.
+
+    The one parser of the widgets and the command line. Strict on purpose: only the ASCII
+    digits 0-9 (no sign, spaces, "_", decimal point, exponent or non-ASCII digits such as
+    "٣"), below 2**max_bits. With ``prefixes=True`` (the CLI) also Python's 0x / 0b / 0o
+    literals and "_" between digits: 0xffff, 0b1010, 65_535.
+
+    >>> parse_number("65535")
+    65535
+    >>> parse_number("0xff", prefixes=True)
+    255
+    >>> parse_number("+5")
+    Traceback (most recent call last):
+    ...
+    ValueError: The number starts with "+": leave the sign out and type digits only, e.g. 5.
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"{name} must be text typed in the box, got {type(text).__name__}.")
+    value = _literal(text, prefixes)
+    if value is not None:
+        digits, base = value
+        size = _too_big(digits, base, max_bits)
+        if size:
+            raise ValueError(f"{name} is too big: it has {size}; this adder takes numbers below "
+                             f"2^{max_bits} ≈ {2 ** max_bits:.3g} (at most {max_bits} bits).")
+        return int(digits or "0", base)
+    raise ValueError(f"{name} {_what_is_wrong(text, prefixes)}")
+
+
+def _literal(text, prefixes):
+    """(significant digits, base) when text is a number this parser accepts, else None."""
+    if text.isascii() and text.isdigit():
+        return text.lstrip("0"), 10
+    if not prefixes or not text.isascii():
+        return None
+    base = _PREFIXES.get(text[:2].lower())
+    body = text[2:] if base else text
+    base = base or 10
+    allowed = "0123456789abcdef"[:base]
+    groups = body.lower().split("_")
+    if not all(groups) or not all(c in allowed for g in groups for c in g):
+        return None
+    return "".join(groups).lstrip("0"), base
+
+
+def _too_big(digits, base, max_bits):
+    """A description of the size ("257 bits", "100,000 digits") when over max_bits, else ''."""
+    per_digit = {16: 4, 8: 3, 2: 1}.get(base, 3.33)
+    if len(digits) * per_digit > max_bits + 4 + 8 * per_digit:        # far too long: no int()
+        return f"{len(digits):,} digits"
+    bits = int(digits or "0", base).bit_length()
+    return f"{bits} bits" if bits > max_bits else ""
+
+
+def _what_is_wrong(text, prefixes):
+    """The end of the message for text that is not a number."""
+    shown = _shorten(text)
+    if text == "":
+        return "is empty: type a whole number such as 42."
+    if text.strip() == "":
+        return "is only spaces: type a whole number such as 42."
+    if text != text.strip():
+        return f'has spaces around it ("{shown}"): remove them and type digits only.'
+    rest_is_number = _is_number_like(text[1:]) or _literal(text[1:], prefixes) is not None
+    if text[0] == "-" and rest_is_number:
+        return (f'is negative ("{shown}"): the adder works on 0, 1, 2, ... Type a number '
+                "without the minus sign.")
+    if text[0] == "+" and rest_is_number:
+        example = text[1:] if text[1:].isascii() and text[1:].isdigit() else "5"
+        return (f'starts with "+": leave the sign out and type digits only, e.g. '
+                f"{_shorten(example)}.")
+    if _is_number_like(text) and any(c in text for c in ".,"):
+        return (f'is not a whole number ("{shown}"): type digits only, with no decimal point or '
+                "thousands separator.")
+    if all(c.isdigit() for c in text):
+        return f'uses digits other than 0-9 ("{shown}"): type it with the digits 0123456789.'
+    if any(c in text for c in "_ '") and _is_number_like(text.translate(_SEPARATORS)):
+        return (f'has something between its digits ("{shown}"): type the digits with nothing '
+                "between them.")
+    also = " (or 0x... / 0b... for hexadecimal / binary)" if prefixes else ""
+    return (f'is not a number ("{shown}"): type a whole number using the digits 0-9 only, '
+            f"e.g. 42{also}.")
+
+
 # ----------------------------------------------------------------------------------- helpers
+
+def _shorten(text, limit=24):
+    """User text fit to quote in a message: short, with tabs and newlines made visible."""
+    text = text if len(text) <= limit else text[:limit] + "…"
+    return text.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+
+
+def _is_number_like(text):
+    """Digits (any script) with at most a decimal point or separators: "5", "1.5", "1,000"."""
+    core = text.replace(".", "").replace(",", "")
+    return core != "" and all(c.isdigit() for c in core)
+
 
 @lru_cache(maxsize=1)
 def _held_out():

@@ -16,7 +16,7 @@ import numpy as np
 from ..engine.activations import sigmoid
 from ..engine.checks import natural_int, positive_int
 from ..engine.params import as_generator, init_params
-from .batches import excluded_pairs
+from .batches import MAX_STEPS, excluded_pairs
 from .data import HELD_OUT_BITS
 from .train import History, _after_step, _check_every, _progress_bar, _scorer
 
@@ -39,7 +39,7 @@ def train_seed(iterations=10_000, seed=0, *, check_every=100, progress=True, cal
     17-bit sum that the seed's 16 steps cannot hold (its MATLAB stops with a size mismatch); such
     a draw, and any held-out or carry-chain pair, is drawn again.
     """
-    iterations = positive_int(iterations, "iterations")
+    iterations = positive_int(iterations, "iterations", at_most=MAX_STEPS)
     check_every = _check_every(check_every)
     rng = as_generator(natural_int(seed, "seed"))
     params = init_params(2, SEED_HIDDEN, 1, bias=False, rng=rng)

@@ -13,7 +13,10 @@ about one seed in four, loses a carry held for more than 30..150 steps: it learn
 instead of a true memory.
 
 Neither ever trains on a held-out pair or a long carry-chain pair: such draws are rejected and
-drawn again. Both are deterministic: the same seed gives byte-identical weights.
+drawn again. Both are deterministic on one machine: the same seed gives byte-identical weights
+with the same BLAS kernel. Another OpenBLAS kernel (e.g. OPENBLAS_CORETYPE=Haswell) rounds the
+matrix products differently, so the same seed gives other weights (and may solve at another
+step): test what the net does, never its bytes.
 """
 
 import functools
@@ -22,13 +25,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine.checks import natural_int, positive_int
+from ..engine.checks import natural_int, positive_float, positive_int
 from ..engine.fast import backward_from_logits, forward
 from ..engine.losses import bce_with_logits
 from ..engine.optim import Adam
 from ..engine.params import as_generator, init_params
 from .adder import PairScorer
-from .batches import CarryStreams, TrainingBatches
+from .batches import CarryStreams, TrainingBatches, check_sizes
 from .data import carry_chain_pairs, held_out_pairs
 
 STREAM_FRACTION = 0.25    # train: share of each minibatch given to carry streams
@@ -78,7 +81,8 @@ def train(bits=16, hidden_size=16, seed=0, *, bias=True, lr=0.04, batch_size=64,
 
     bits        : operand width seen in training (sequences are bits + 1 steps)
     hidden_size : H
-    seed        : int seed for the initial weights and every minibatch (same seed, same bytes)
+    seed        : int seed for the initial weights and every minibatch (same seed, same bytes
+                  on one BLAS kernel; see the module docstring)
     lr          : Adam's learning rate; batch_size: sequences per step. Adam runs with
                   beta2 = 0.98 (ADAM_BETA2) on the gradient of the mean loss per sequence,
                   rescaled to norm <= 1 when larger (GRAD_CLIP): a rare huge gradient, when a
@@ -95,13 +99,15 @@ def train(bits=16, hidden_size=16, seed=0, *, bias=True, lr=0.04, batch_size=64,
     hold one; held-out and carry-chain pairs are rejected and drawn again (``excluded_pairs``).
     The other 16 are carry streams (``_CarryStreams``) that continue across minibatches.
     """
-    bits = positive_int(bits, "bits")
-    hidden_size = positive_int(hidden_size, "hidden_size")
-    batch_size = positive_int(batch_size, "batch_size")
-    max_steps = positive_int(max_steps, "max_steps")
+    bits, hidden_size, batch_size, max_steps = check_sizes(bits, hidden_size, batch_size,
+                                                           max_steps)
     check_every = _check_every(check_every)
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < 10:
-        raise ValueError(f"lr must be a positive number (e.g. 0.04), got {lr!r}")
+    lr = positive_float(lr, "lr", "0.04")          # a NumPy float such as np.float32(0.04) too
+    if lr >= 10:
+        raise ValueError(f"lr must be below 10 (e.g. 0.04), got {lr!r}")
+    if callback is not None and not callable(callback):
+        raise ValueError(f"callback must be a function callback(step, history) or None, "
+                         f"got {type(callback).__name__}")
     rng = as_generator(natural_int(seed, "seed"))
     params = init_params(2, hidden_size, 1, bias=bool(bias), rng=rng)
     n_streams = int(round(STREAM_FRACTION * batch_size))
@@ -146,8 +152,8 @@ def train(bits=16, hidden_size=16, seed=0, *, bias=True, lr=0.04, batch_size=64,
             if (check_every and step % check_every == 0) or step == max_steps:
                 acc_random, acc_carry, solved = measure(step)
                 if bar is not None:
-                    bar.set_postfix(random=f"{acc_random:.1%}", carry=f"{acc_carry:.1%}",
-                                    refresh=False)
+                    carry = f"{acc_carry:.1%}" if acc_carry == acc_carry else "not yet"
+                    bar.set_postfix(random=f"{acc_random:.1%}", carry=carry, refresh=False)
             if _after_step(step, history, start, bar, callback, measure) or solved:
                 break
     finally:

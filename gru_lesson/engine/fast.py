@@ -76,6 +76,7 @@ class GRUCache:
     logits: np.ndarray     # (T, N, O) h_t Wy + by, before the output sigmoid
     y: np.ndarray          # (T, N, O) sigmoid(logits)
     hn: np.ndarray | None = None   # reset-after only: h_{t-1} U + bhn
+    bias: bool | None = None       # whether the params that made it had biases (None: unknown)
 
     @property
     def h_prev(self):
@@ -133,7 +134,8 @@ def _forward(params, x, h0):
     if has_bias(params):
         logits += params["by"]
     y = sigmoid(logits)
-    return y, GRUCache(x=x, h0=h0, z=z, r=r, h_tilde=h_tilde, h=h, logits=logits, y=y, hn=hn)
+    return y, GRUCache(x=x, h0=h0, z=z, r=r, h_tilde=h_tilde, h=h, logits=logits, y=y, hn=hn,
+                       bias=has_bias(params))
 
 
 def backward(params, cache, dy, *, return_dh=False):
@@ -273,3 +275,7 @@ def _check_cache(params, cache):
     if is_reset_after(params) != (cache.hn is not None):
         raise ValueError("the cache and params are different GRU variants (one has 'bhn'); "
                          "use the params you ran forward with")
+    if cache.bias is not None and cache.bias != has_bias(params):
+        raise ValueError(f"the cache comes from a GRU {'with' if cache.bias else 'without'} "
+                         f"biases but params {'have' if has_bias(params) else 'have no'} "
+                         "biases; use the params you ran forward with")

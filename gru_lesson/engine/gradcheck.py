@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .checks import check_h0, check_inputs, float_array
+from .checks import check_h0, check_inputs, float_array, positive_float, positive_int
 from .fast import forward
 from .losses import LOSSES, bce_with_logits, half_squared_error, loss_and_grads
 from .params import as_generator, validate_params
@@ -106,9 +106,23 @@ def check_gradients(params, x, d, *, loss="half_squared_error", h0=None, grad_fn
     """Compare analytic gradients with centred differences, parameter by parameter.
 
     grad_fn(params, x, d) -> (E, grads) is the gradient to test (default gl.loss_and_grads with
-    this loss). max_checks: perturb at most this many random entries per parameter (default all).
+    this loss); grads must hold an array of each parameter's shape. eps: the step, in (0, 0.1];
+    tol: the largest relative error that passes, in (0, 1] (the error is at most 1).
+    max_checks: perturb at most this many random entries per parameter (default all).
     Returns a GradCheckReport: print it for a table, ``report.passed`` for the verdict.
     """
+    eps = positive_float(eps, "eps", "1e-6")
+    if eps > 0.1:
+        raise ValueError(f"eps must be at most 0.1 (a small step such as 1e-6), got {eps!r}")
+    tol = positive_float(tol, "tol", "1e-6")
+    if tol > 1:
+        raise ValueError(f"tol must be at most 1 (the relative error never exceeds 1), "
+                         f"got {tol!r}")
+    if max_checks is not None:
+        max_checks = positive_int(max_checks, "max_checks")
+    if grad_fn is not None and not callable(grad_fn):
+        raise ValueError(f"grad_fn must be a function (params, x, d) -> (E, grads), "
+                         f"got {type(grad_fn).__name__}")
     D, H, O = validate_params(params)
     x = check_inputs(x, D)
     d = float_array(d, "d", x.shape[:2] + (O,), what="y (T, N, O)")
@@ -119,7 +133,7 @@ def check_gradients(params, x, d, *, loss="half_squared_error", h0=None, grad_fn
     if grad_fn is None:
         def grad_fn(p, x_, d_):
             return loss_and_grads(p, x_, d_, loss=loss, h0=h0)
-    _, grads = grad_fn(params, x, d)
+    grads = _checked_grads(grad_fn(params, x, d), params)
     rng = as_generator(rng)
 
     def E():                       # the loss alone: forward, no backward
@@ -139,3 +153,16 @@ def check_gradients(params, x, d, *, loss="half_squared_error", h0=None, grad_fn
         rows.append(GradCheckRow(name, p.shape, len(index),
                                  float(np.max(np.abs(analytic - numeric))), err, err < tol))
     return GradCheckReport(rows, tol, eps)
+
+
+def _checked_grads(result, params):
+    """The grads of grad_fn's (E, grads), each a finite float array of its parameter's shape."""
+    how = "grad_fn must return (E, grads) with grads a dict holding one array per parameter"
+    if not isinstance(result, tuple) or len(result) != 2 or not isinstance(result[1], dict):
+        raise ValueError(f"{how}, got {type(result).__name__}")
+    grads = result[1]
+    missing = [k for k in params if k not in grads]
+    if missing:
+        raise ValueError(f"{how}; it has no gradient for {', '.join(missing)}")
+    return {k: float_array(grads[k], f"grad_fn's grads['{k}']", params[k].shape,
+                           what=f"params['{k}']") for k in params}

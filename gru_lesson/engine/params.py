@@ -13,7 +13,7 @@ Shapes (row-vector convention, ``x_t @ W``):
 
 import numpy as np
 
-from .checks import all_finite, positive_int
+from .checks import all_finite, plain_array, positive_int
 
 WEIGHTS = ("Wz", "Uz", "Wr", "Ur", "W", "U", "Wy")
 BIASES = ("bz", "br", "b", "by")
@@ -55,7 +55,11 @@ def is_reset_after(params):
 
 
 def validate_params(params):
-    """Raise ValueError, naming the problem and the fix, unless params is a well-formed GRU."""
+    """Raise ValueError, naming the problem and the fix, unless params is a well-formed GRU.
+
+    Returns (D, H, O). D and H must be at least 1; O may be 0 (Wy of shape (H, 0): a GRU with
+    no readout, only hidden states, as gl.from_torch makes from an nn.GRU alone).
+    """
     if not isinstance(params, dict):
         raise ValueError(f"params must be a dict of arrays (as from gl.init_params), "
                          f"got {type(params).__name__}")
@@ -76,6 +80,7 @@ def validate_params(params):
     for k, v in params.items():
         if not isinstance(v, np.ndarray):
             raise ValueError(f"params['{k}'] must be a numpy array, got {type(v).__name__}")
+        plain_array(v, f"params['{k}']")
         if v.dtype.kind != "f":
             raise ValueError(f"params['{k}'] has dtype {v.dtype}; use float arrays "
                              f"(e.g. .astype(np.float64))")
@@ -87,6 +92,9 @@ def validate_params(params):
         raise ValueError(f"params['Wy'] must be 2-D (H, O), got shape {Wy.shape}")
     D, H = Wz.shape
     O = Wy.shape[1]
+    if D == 0 or H == 0:             # O = 0 is a GRU without a readout (gl.from_torch's)
+        raise ValueError(f"params describe a GRU with D, H, O = {D}, {H}, {O}: D and H must be at "
+                         f"least 1 (as in gl.init_params)")
     want = expected_shapes(D, H, O, bias=bool(present_b), reset_after=is_reset_after(params))
     for k, shape in want.items():
         if params[k].shape != shape:

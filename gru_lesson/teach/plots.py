@@ -83,11 +83,14 @@ def _sequence(cache, n):
 
 # ----------------------------------------------------------------------------- training
 
-def training_curves(history, *, title="Training", smooth=None):
+def training_curves(history, *, title="Training", smooth=None, loss_label="loss"):
     """Loss per step (left) and held-out accuracy at the checkpoints (right) of a train History.
 
     smooth: also draw a moving average of the loss over this many steps (default: about 1% of
-    the run when there are more than 200 steps; 0 to switch off).
+    the run when there are more than 200 steps; 0 to switch off). loss_label: what the loss
+    is, for the y axis (two runs with different losses must not share one label), e.g.
+    r"$\frac12\sum_t (y_t - d_t)^2$ per sample" for gl.train_seed or "mean BCE per output bit"
+    for gl.train.
     """
     plt = _plt()
     from matplotlib.ticker import PercentFormatter
@@ -109,7 +112,7 @@ def training_curves(history, *, title="Training", smooth=None):
         ax_loss.legend(loc="upper right")
     ax_loss.set_yscale("log")
     ax_loss.set_xlabel("training step")
-    ax_loss.set_ylabel("loss (log scale)")
+    ax_loss.set_ylabel(f"{loss_label} (log scale)")
     ax_loss.set_title("Loss")
 
     names = {"random": "held-out random pairs", "carry": "long carry chains",

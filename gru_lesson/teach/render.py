@@ -2,6 +2,7 @@
 or a kernel, and cheap enough to redraw on every click (benchmarks/bench_widgets.py).
 
     parse_number(text, name)        the int a user typed, or a ValueError that says what to type
+                                    (gru_lesson.addition.data's, which the CLI uses too)
     result_html(details)            "a + b = <the net's answer>" and whether it is right
     bit_table_html(details, t)      the sum bit by bit, least significant bit first, step t outlined
     gates_svg(details, t, units)    r_t, z_t, h_tilde_t, h_t of step t as bars, carry units marked,
@@ -22,8 +23,10 @@ from functools import lru_cache
 
 import numpy as np
 
-MAX_BITS = 256                 # operands up to 2^256 - 1; the net reads max bit length + 1 steps
-_SEPARATORS = str.maketrans("", "", "_ '")      # digit-group separators people type
+from ..addition.data import TYPED_MAX_BITS, parse_number  # noqa: F401  (the one number parser)
+from ..engine.checks import unit_indices
+
+MAX_BITS = TYPED_MAX_BITS      # operands up to 2^256 - 1; the net reads max bit length + 1 steps
 _FONT = "font-family:var(--jp-code-font-family,monospace)"
 
 # Colour maps sampled at 9 evenly spaced points: viridis for gates in [0, 1], ColorBrewer's PuOr
@@ -32,57 +35,6 @@ _VIRIDIS = ["#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c", "#28ae80", "#
             "#addc30", "#fde725"]
 _PUOR = ["#b35806", "#e08214", "#fdb863", "#fee0b6", "#f7f7f7", "#d8daeb", "#b2abd2",
          "#8073ac", "#542788"]
-
-
-def parse_number(text, name="The number", max_bits=MAX_BITS):
-    """The non-negative int a user typed, or a ValueError whose message says what to type.
-
-    Strict on purpose: only the ASCII digits 0-9, nothing else (no sign, spaces, "_", decimal
-    point, exponent, hex prefix or non-ASCII digits such as "٣"), and below 2**max_bits.
-
-    >>> parse_number("65535")
-    65535
-    >>> parse_number("+5")
-    Traceback (most recent call last):
-    ...
-    ValueError: The number starts with "+": leave the sign out and type digits only, e.g. 5.
-    """
-    if not isinstance(text, str):
-        raise ValueError(f"{name} must be text typed in the box, got {type(text).__name__}.")
-    shown = _shorten(text)
-    if text.isascii() and text.isdigit():
-        significant = text.lstrip("0")
-        if (len(significant) > len(str(2 ** max_bits - 1))
-                or int(significant or "0").bit_length() > max_bits):
-            raise ValueError(f"{name} is too big: it has {_describe_size(significant)}; this "
-                             f"adder takes numbers below 2^{max_bits} ≈ {2 ** max_bits:.3g} "
-                             f"(at most {max_bits} bits).")
-        return int(text)
-    if text == "":
-        message = "is empty: type a whole number such as 42."
-    elif text.strip() == "":
-        message = "is only spaces: type a whole number such as 42."
-    elif text != text.strip():
-        message = f'has spaces around it ("{shown}"): remove them and type digits only.'
-    elif text[0] == "-" and _is_number_like(text[1:]):
-        message = (f'is negative ("{shown}"): the adder works on 0, 1, 2, ... Type a number '
-                   "without the minus sign.")
-    elif text[0] == "+" and _is_number_like(text[1:]):
-        example = text[1:] if text[1:].isascii() and text[1:].isdigit() else "5"
-        message = (f'starts with "+": leave the sign out and type digits only, e.g. '
-                   f"{_shorten(example)}.")
-    elif _is_number_like(text) and any(c in text for c in ".,"):
-        message = (f'is not a whole number ("{shown}"): type digits only, with no decimal '
-                   "point or thousands separator.")
-    elif all(c.isdigit() for c in text):
-        message = f'uses digits other than 0-9 ("{shown}"): type it with the digits 0123456789.'
-    elif any(c in text for c in "_ '") and _is_number_like(text.translate(_SEPARATORS)):
-        message = (f'has something between its digits ("{shown}"): type the digits with '
-                   "nothing between them.")
-    else:
-        message = (f'is not a number ("{shown}"): type a whole number using the digits 0-9 '
-                   "only, e.g. 42.")
-    raise ValueError(f"{name} {message}")
 
 
 def result_html(details):
@@ -175,7 +127,7 @@ def gates_svg(details, t, carry_units=()):
     T, H = cache.h.shape[0], cache.h.shape[2]
     step = int(min(max(t, 1), T))       # the step t as in the equations
     t = step - 1                        # its index in the arrays
-    carry = {int(u) for u in carry_units}
+    carry = set(unit_indices(carry_units, H, "carry_units"))
     panels = [("r", "reset gate r<tspan font-size='70%' baseline-shift='sub'>t</tspan>",
                cache.r[t, 0], (0.0, 1.0)),
               ("z", "update gate z<tspan font-size='70%' baseline-shift='sub'>t</tspan>",
@@ -308,25 +260,6 @@ def loss_curve_svg(loss, max_steps=None, width=520, height=260, title="Training 
 def plain_text(markup):
     """The text of a small HTML snippet (tags dropped, entities decoded)."""
     return html.unescape(re.sub(r"<[^>]+>", "", markup)).strip()
-
-
-def _shorten(text, limit=24):
-    """User text fit to quote in a message: short, with tabs and newlines made visible."""
-    text = text if len(text) <= limit else text[:limit] + "…"
-    return text.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
-
-
-def _describe_size(digits):
-    n = len(digits)
-    if n > 100:
-        return f"{n:,} digits"
-    return f"{int(digits).bit_length()} bits"
-
-
-def _is_number_like(text):
-    """Digits (any script) with at most a decimal point or separators: "5", "1.5", "1,000"."""
-    core = text.replace(".", "").replace(",", "")
-    return core != "" and all(c.isdigit() for c in core)
 
 
 def _colour(v, lo, hi):
