@@ -31,8 +31,6 @@ nb_ipywidgets_js = {"widgets/embed.js": {}}
 
 # ---- math: MathJax 3 from _static/mathjax (fonts beside it), no CDN
 mathjax_path = "mathjax/tex-chtml.js"
-# ipywidgets 8 calls MathJax 2's Hub.Queue to typeset widget text: a Hub for MathJax 3
-mathjax_config_path = "mathjax_widgets.js"
 
 # ---- HTML
 html_theme = "furo"
@@ -58,6 +56,15 @@ def note_saved_widgets(app, doctree, docname):
             raw.parent.insert(raw.parent.index(raw) + 1, note)
 
 
+def add_mathjax_hub(app, pagename, templatename, context, doctree):
+    """ipywidgets 8 typesets widget text with MathJax 2's Hub.Queue: on pages with math, give
+    MathJax 3 a Hub (docs/mathjax_widgets.js), after Sphinx's MathJax config (priority 500)."""
+    if context.get("has_maths_elements"):
+        body = (ROOT / "docs" / "mathjax_widgets.js").read_text(encoding="utf-8")
+        app.builder.add_js_file("", body=body, priority=510)
+
+
 def setup(app):
     app.connect("doctree-resolved", note_saved_widgets)
+    app.connect("html-page-context", add_mathjax_hub)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

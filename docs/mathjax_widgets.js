@@ -1,4 +1,4 @@
-// Runs after Sphinx's `window.MathJax = {...}` config and before MathJax 3 loads.
+// Runs after Sphinx's `window.MathJax = {...}` config and before MathJax 3 (deferred) loads.
 // ipywidgets 8 typesets widget text with MathJax 2's `MathJax.Hub.Queue`, which MathJax 3 does
 // not have: give it a Hub whose Queue typesets the element once MathJax 3 is ready.
 (function () {
