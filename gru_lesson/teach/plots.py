@@ -89,7 +89,7 @@ def training_curves(history, *, title="Training", smooth=None, loss_label="loss"
     smooth: also draw a moving average of the loss over this many steps (default: about 1% of
     the run when there are more than 200 steps; 0 to switch off). loss_label: what the loss
     is, for the y axis (two runs with different losses must not share one label), e.g.
-    r"$\frac12\sum_t (y_t - d_t)^2$ per sample" for gl.train_seed or "mean BCE per output bit"
+    "seed's 1/2 sum (y - d)^2 per sample" for gl.train_seed or "mean BCE per output bit"
     for gl.train.
     """
     plt = _plt()
