@@ -159,6 +159,7 @@ WRONG = [
     wrong("3b", DX, 'return dz @ params["Wz"].T + delta @ params["W"].T', "dx_missing_reset_path"),
     wrong("3b", DX, 'return dz @ params["Wz"].T + dr @ params["Wr"].T',
           "dx_missing_candidate_path"),
+    wrong("3b", DX, 'return dr @ params["Wr"].T + delta @ params["W"].T', "dx_missing_update_path"),
     wrong("3b", DX, 'return delta @ params["W"].T', "missing_paths"),
     wrong("3b", DX, 'return dz @ params["Wz"] + dr @ params["Wr"] + delta @ params["W"]',
           "shape_mismatch"),
@@ -220,6 +221,8 @@ WRONG = [
           "t1_uses_zero_h0+Wy_grad_off_by_one",
           'grads["Wy"] += cache.h[t].T', 'grads["Wy"] += h_prev.T'),
     wrong("4", DRH, 'd_rh = delta @ params["U"]', "transposed_U", cell="3"),
+    wrong("4", DELTA, "delta = dh * z * (1.0 - h_tilde)", "tanh_derivative_not_squared", cell="3"),
+    wrong("4", CAND, '+ (delta * r) @ params["U"].T)', "reset_after_backward", cell="3"),
     # 4b: centred differences
     wrong("4b", NUM, "grad[i] = (f(x_plus) - f(x)) / eps", "one_sided_difference"),
     wrong("4b", NUM, "grad[i] = (f(x_plus) - f(x_minus)) / eps", "missing_factor_2"),
@@ -248,6 +251,10 @@ WRONG = [
     wrong("4c", "backward_fn(params, cache, y - d)", "backward_fn(params, cache, (y - d) / "
           "x.shape[1])", "dy_scale"),
     wrong("4c", "    return errors", "    return max(errors.values())", "wrong_return"),
+    wrong("4c", "return 0.5 * np.sum((y - d) ** 2)", "return 0.5 * np.mean((y - d) ** 2)",
+          "loss_is_mean"),
+    wrong("4c", "gl.rel_error(grads[name], numeric)",
+          "gl.rel_error(grads[name].flat[0], numeric.flat[0])", "misses_the_bug"),
     # 5: training, and what is submitted
     wrong("5", TRAIN, "def train_my_gru(steps=60,", "params_not_updated",
           ADAM, "p = p - lr * m_hat / (np.sqrt(v_hat) + 1e-8)"),
@@ -263,6 +270,9 @@ WRONG = [
           "losses.append(0.5 * np.sum((y - d) ** 2) / batch_size)",
           "losses.append(0.5 * (y - d) ** 2 / batch_size)"),
     wrong("5", TRAIN, "def train_my_gru(steps=30,", "not_converged"),
+    wrong("5", TRAIN, "def train_my_gru(steps=20,", "used_gl_train",
+          "    return params, losses", "    params, history = gl.train(max_steps=10, "
+          "progress=False)\n    return params, history.loss"),
     wrong("5", TRAIN, "def train_my_gru(steps=20,", "bad_losses",
           "    return params, losses", "    return params, losses[-1]"),
 ]

@@ -501,10 +501,17 @@ def test_training_verdicts_without_training(monkeypatch):
     monkeypatch.setattr(gl, "accuracy", lambda p, a, b, decode="threshold": 1.0, raising=False)
     assert ex.check_training((params, np.linspace(10, 1, 50)), verbose=False).passed
     assert ex.check_training(lambda: (params, [1.0] * 10), verbose=False).passed
+    assert ex.check_training((gl.load_pretrained(), None), verbose=False).mistake \
+        == "pretrained_submitted"
     r = ex.check_training((params, np.ones(ex.STEP_BUDGET + 1)), verbose=False)
     assert r.mistake == "over_budget"
     r = ex.check_training((params, np.linspace(1, 10, 50)), verbose=False)
     assert r.mistake == "loss_increasing" and "went UP" in r.message
+    monkeypatch.setattr(gl, "accuracy", lambda p, a, b, decode="threshold":
+                        1.0 if len(a) == 4 else 0.5, raising=False)   # exact on the exam only
+    r = ex.check_training((params, np.linspace(10, 1, 50)), verbose=False)
+    assert r.mistake == "fits_held_out_only" and "50.0% of 1,000 fresh pairs" in r.message
+    monkeypatch.setattr(gl, "accuracy", lambda p, a, b, decode="threshold": 1.0, raising=False)
     r = ex.check_training((params, np.full(50, 0.7)), verbose=False)
     assert r.mistake == "loss_not_decreasing" and "p = p - lr * g" in r.message
     r = ex.check_training((params, np.r_[half, np.nan]), verbose=False)
@@ -568,7 +575,8 @@ def test_every_known_mistake_is_tested_here():
         "Exercise 4, gru_backward": set(BPTT_MISTAKES) | set(STEP_MISTAKES_IN_BPTT)
         | {"sign_error"},
         "Exercise 5, train_my_gru": {"over_budget", "diverged", "loss_not_decreasing",
-                                     "not_converged", "wrong_sizes"},
+                                     "loss_increasing", "not_converged", "wrong_sizes",
+                                     "fits_held_out_only", "pretrained_submitted"},
     }
     import test_exercise_catalogue as catalogue
 

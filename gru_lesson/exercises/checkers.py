@@ -14,7 +14,9 @@ The student writes, in order (the checker for each on the right):
     5.  train_my_gru() on the adder                    check_training
 
 A checker runs the student's function on fixed, seeded cases (float64, D != H != O, non-zero
-biases, non-zero h_prev and h0) and compares with the engine (gl.forward, gl.backward). When the
+biases, non-zero h_prev and h0) and compares with the engine: the reading engine's
+step_forward / step_backward (engine/gru.py) for one step, gl.forward / gl.backward for a
+sequence. When the
 answer is wrong it does not stop at "wrong": it computes what each common mistake would give
 (a missing path in dh_prev, U where U^T belongs, sigma' taken from the input instead of the
 output, z and 1 - z swapped, gradients overwritten instead of summed over time, h0 dropped at
@@ -47,8 +49,9 @@ from typing import NamedTuple
 import numpy as np
 
 from ..engine.activations import sigmoid as _sigmoid
-from ..engine.fast import GRUCache, backward, backward_from_logits, forward
+from ..engine.fast import GRUCache, backward, forward
 from ..engine.gradcheck import rel_error
+from ..engine.gru import step_backward, step_forward
 from ..engine.params import init_params, validate_params
 from .mistakes import (
     BACKWARD_MISTAKES,
@@ -484,26 +487,24 @@ def _step_case(k, N, D, H, reset_after=False):
 
 
 def _engine_step(params, x, h_prev):
-    """One step of the engine: StepCache with z, r, h_tilde, h (and hn) of shape (N, H)."""
-    _, c = forward(params, x[None], h0=h_prev)
-    return StepCache(x, h_prev, c.z[0], c.r[0], c.h_tilde[0], c.h[0],
-                     None if c.hn is None else c.hn[0])
+    """One step of the reading engine (engine/gru.py) as the exercises' StepCache."""
+    h, c = step_forward(x, h_prev, params)
+    return StepCache(x, h_prev, c.z, c.r, c.h_tilde, h, c.hn)
 
 
 def _engine_step_backward(params, x, h_prev, dh):
-    """dz, delta, dr, dh_prev of one step, from the engine itself.
+    """dz, delta, dr, dh_prev and dx of one step, from the reading engine's step_backward.
 
-    With T = 1, N = 1 and Wy = I (so dlogits = dh), the engine's bias gradients bz, b, br ARE
-    dz, delta, dr of that step and its dh0 is dh_prev; we run it once per sequence.
+    step_backward returns the step's bias gradients, which sum dz, delta, dr over the batch;
+    run on one sequence at a time (N = 1), they ARE that row's dz, delta and dr.
     """
-    H = h_prev.shape[1]
-    p = dict(params, Wy=np.eye(H), by=np.zeros(H))
     out = {k: np.empty_like(h_prev) for k in ("dz", "delta", "dr", "dh_prev")}
+    out["dx"] = np.empty_like(x)
     for n in range(x.shape[0]):
-        _, c = forward(p, x[None, n:n + 1], h0=h_prev[n:n + 1])
-        grads, _, dh0 = backward_from_logits(p, c, dh[None, n:n + 1], return_dh=True)
+        _, c = step_forward(x[n:n + 1], h_prev[n:n + 1], params)
+        dx, dh_prev, grads = step_backward(dh[n:n + 1], c, params)
         out["dz"][n], out["delta"][n], out["dr"][n] = grads["bz"], grads["b"], grads["br"]
-        out["dh_prev"][n] = dh0[0]
+        out["dh_prev"][n], out["dx"][n] = dh_prev[0], dx[0]
     return out
 
 
@@ -667,6 +668,7 @@ def _check_step_backward(exercise, fn, reset_after):
         got = _parts(exercise, out, _STEP_OUTPUTS, fn.__name__)
         got = {n: _array(exercise, got[n], n, (N, H)) for n in _STEP_OUTPUTS}
         true = _engine_step_backward(params, x, h_prev, dh)
+        del true["dx"]
         wrong = [n for n in _STEP_OUTPUTS if not _same(got[n], true[n])]
         if wrong:
             catalogue = RESET_AFTER_MISTAKES if reset_after else BACKWARD_MISTAKES
@@ -804,7 +806,7 @@ def check_step_dx(gru_step_dx):
                         "through them (δ Wᵀ) gives (N, D).")
         dx = _array(exercise, out, "dx", (N, D))
         deltas = _engine_step_backward(params, x, h_prev, dh)
-        true = sum(dx_paths(deltas, params).values())
+        true = deltas["dx"]
         if _same(dx, true):
             continue
         _diagnose_paths(exercise, dx, dx_paths(deltas, params), DX_PATHS, DX, "dx")
@@ -1124,9 +1126,9 @@ def check_gradient_check(gradient_check, my_backward=None):
                    "Your check's numerical gradient is twice the analytic one: your loss misses "
                    "the ½ of E = ½ Σ (y − d)².", "with dy = y − d, the loss must be "
                    "0.5 * np.sum((y - d) ** 2)."),
-                  (0.5, "loss_scale", "Your check's numerical gradient is half the analytic "
-                   "one: your loss or dy carries an extra ½.",
-                   "E = 0.5 * np.sum((y - d) ** 2) goes with dy = y - d."),
+                  (1.0 / d.size, "loss_is_mean", "Your check's loss is a mean over all "
+                   f"{d.size} outputs, but dy = y − d is the gradient of a sum.",
+                   "use E = 0.5 * np.sum((y - d) ** 2), the loss whose gradient is y − d."),
                   (-1.0, "dy_sign", "Your check passes dy = d − y to the backward; "
                    "dE/dy = y − d.", "dy = y - d for E = ½ Σ (y − d)²."),
                   (float(N), "dy_scale", f"Your check's dy and its loss disagree by a factor "
@@ -1368,15 +1370,19 @@ KNOWN_MISTAKES = {
         "cache_not_stepcache", "cache_wrong_field"),
     "Exercise 3, gru_step_backward": _names(BACKWARD_MISTAKES) + (
         "missing_paths", "path_counted_twice", "wrong_order", "matmul_for_hadamard"),
-    "Exercise 3b, gru_step_dx": _names(DX_MISTAKES) + ("missing_paths", "shape_mismatch"),
-    "Exercise 3c, gru_step_backward_reset_after": _names(RESET_AFTER_MISTAKES) + (
-        "missing_paths", "wrong_order"),
+    "Exercise 3b, gru_step_dx": ("dx_missing_update_path", "dx_missing_reset_path",
+                                 "dx_missing_candidate_path", "missing_paths",
+                                 "dx_skips_the_gates", "dx_candidate_times_r",
+                                 "missing_sigmoid_derivative", "shape_mismatch"),
+    "Exercise 3c, gru_step_backward_reset_after": (   # and exercise 3's mistakes in δz and δ
+        "seed_backward", "dr_missing_hn", "dr_missing_bhn", "candidate_path_missing_r",
+        "transposed_U", "missing_update_gate_path", "tanh_derivative_not_squared"),
     "Exercise 4, gru_backward": tuple(dict.fromkeys(
         _names(LOOP_MISTAKES) + ("overwritten_not_accumulated", "transposed_gradient",
                                   "bias_not_summed", "gradient_left_at_zero", "sign_error")
         + _names(BACKWARD_MISTAKES))),
     "Exercise 4b, numerical_gradient": _names(NUMERICAL_MISTAKES) + ("eps_ignored",),
-    "Exercise 4c, gradient_check": ("loss_missing_half", "loss_scale", "dy_sign", "dy_scale",
+    "Exercise 4c, gradient_check": ("loss_missing_half", "loss_is_mean", "dy_sign", "dy_scale",
                                     "f_ignores_argument", "ignores_backward_fn",
                                     "misses_the_bug"),
     "Exercise 5, train_my_gru": ("over_budget", "diverged", "loss_increasing",

@@ -292,9 +292,9 @@ def check_carry_unit_guess(guess, params=None):
     """guess: a hidden unit's index (or a list of them) read off the correlation bars.
 
     Correct when every unit guessed is a carry unit of params (gl.carry_units: |correlation
-    with the carry| >= 0.9). params: the adder to open (default the shipped one).
+    with the carry| >= CARRY_THRESHOLD, 0.9). params: the adder to open (default the shipped one).
     """
-    from ..addition.analysis import carry_correlations, carry_units
+    from ..addition.analysis import CARRY_THRESHOLD, carry_correlations, carry_units
     from ..addition.weights import load_pretrained
 
     exercise = "Your turn, a carry unit"
@@ -331,7 +331,8 @@ def check_carry_unit_guess(guess, params=None):
     if not best:
         raise _fail(exercise, "no_carry_unit",
                     f"No unit of this net tracks the carry (unit {u}: {corr[u]:+.2f}); a net "
-                    f"that adds keeps the carry in a unit with |correlation| ≥ 0.9.",
+                    f"that adds keeps the carry in a unit with |correlation| ≥ "
+                    f"{CARRY_THRESHOLD:g}.",
                     "is this net trained? Try the shipped one, gl.load_pretrained().")
     if abs(corr[u]) < 0.5 and u - 1 in best and u - 1 not in units:
         raise _fail(exercise, "counted_from_one",
@@ -344,7 +345,8 @@ def check_carry_unit_guess(guess, params=None):
                     "matter (−0.9 means 'low means carry').")
     raise _fail(exercise, "not_top",
                 f"Unit {u} follows the carry somewhat ({corr[u]:+.2f}), but not closely enough "
-                f"to hold it: a carry unit's correlation is 0.9 or more, up or down.",
+                f"to hold it: a carry unit's correlation is {CARRY_THRESHOLD:g} or more, up or "
+                f"down.",
                 "look for the tallest bars, up or down.")
 
 
