@@ -10,11 +10,20 @@ Sites of a mistake (flags):
     forward   z_swapped, Uz_T, Ur_T, U_T, reset_after, no_reset, gates_swapped, no_bz, no_br,
               no_b, tanh_for_gates, sigmoid_for_candidate, no_h_prev_term
     backward  dz_sign, dz_no_h_prev, dz_no_dsig, dz_dsig_input, delta_one_minus_z, delta_no_z,
-              delta_dtanh_input, delta_dsig_for_tanh, delta_no_dtanh, dr_U_not_T, dr_no_h_prev,
-              dr_no_dsig, dr_dsig_input, dh_direct_z, dh_Uz_not_T, dh_Ur_not_T, dh_U_not_T,
-              dh_candidate_no_r, dh_no_direct, dh_no_update, dh_no_reset, dh_no_candidate
+              delta_dtanh_input, delta_dsig_for_tanh, delta_no_dtanh, delta_one_minus_h,
+              dr_U_not_T, dr_no_h_prev, dr_no_dsig, dr_dsig_input, dh_direct_z, dh_Uz_not_T,
+              dh_Ur_not_T, dh_U_not_T, dh_candidate_no_r, dh_candidate_r_before, dh_no_direct,
+              dh_no_update, dh_no_reset, dh_no_candidate
+    reset-after backward (reset_after=True): the above, and seed_dr, seed_candidate, dr_no_hn,
+              dr_hn_no_bias
+    dx        the backward flags, and dx_no_update, dx_no_reset, dx_no_candidate, dx_uses_dh,
+              dx_candidate_r
     BPTT loop no_dsig_out, dsig_out_input, dsig_on_logits, h0_wraparound, h0_zero,
-              skip_first_step, forward_loop, no_output_path, no_bptt, U_grad_no_r
+              h_prev_is_h_t, skip_first_step, forward_loop, no_output_path, no_bptt,
+              U_grad_no_r, Wy_h_prev, Wy_h_prev_wrap, Uz_h_t, Ur_h_t, U_h_t, rec_h_t, mean_N,
+              mean_T, mean_NT, no_output_grads
+    numerical one_sided, backward_sided, no_factor_2, sign, precedence, all_at_once,
+              rows_at_once, not_restored
 """
 
 from types import SimpleNamespace
