@@ -31,6 +31,9 @@ MAX_HIDDEN = 1024
 MAX_STEPS = 1_000_000
 BATCH = 64                # gl.train's default batch_size, which the CLI uses
 MAX_STEP_STATE = 2 ** 23
+# verify --bits and --hard-bits: gru_lesson.addition.verify's limits (a test keeps them equal)
+VERIFY_MAX_BITS = 14
+HARD_MAX_BITS = 4096
 
 
 class _Parser(argparse.ArgumentParser):
@@ -142,6 +145,22 @@ def _build_parser():
     q.add_argument("--loss", choices=("half_squared_error", "bce"), default="half_squared_error")
     q.set_defaults(run=_cmd_gradcheck)
 
+    q = sub.add_parser("verify", help="check that a net really adds (hardest sums, every "
+                                      "small sum)",
+                       description="Two checks a random sample cannot replace: gl.hardest_sums "
+                                   "(a beam search for the sums closest to failing) and "
+                                   "gl.verify_exhaustive (every a, b < 2^K; K = 12 is 16.7 "
+                                   "million sums, some 10-30 s). Exit status 1 if a sum is wrong.")
+    q.add_argument("--weights", metavar="FILE", type=_file_name,
+                   help="an .npz written by gl.save_params (default: the shipped weights)")
+    q.add_argument("--bits", type=_positive_int(VERIFY_MAX_BITS), default=12, metavar="K",
+                   help=f"check every sum of operands below 2^K (default 12, at most "
+                        f"{VERIFY_MAX_BITS})")
+    q.add_argument("--hard-bits", type=_positive_int(HARD_MAX_BITS), default=64, metavar="N",
+                   help=f"operand bits of the hardest-sums search (default 64, at most "
+                        f"{HARD_MAX_BITS:,})")
+    q.set_defaults(run=_cmd_verify)
+
     from . import course  # notebooks, lab: the course from pip (course.py)
 
     course.add_subcommands(sub)
@@ -185,6 +204,7 @@ def _cmd_train(args):
     if args.output is not None:
         meta = {"bits": args.bits, "hidden_size": args.hidden_size, "seed": args.seed,
                 "steps": history.steps, "accuracy": history.final_accuracy,
+                "test_accuracy": history.test_accuracy,
                 "trainer": "python -m gru_lesson train"}
         gl.save_params(params, args.output, metadata=meta)    # a failure: one line, status 2
         print(f"saved to {args.output}")
@@ -192,7 +212,8 @@ def _cmd_train(args):
 
 
 def _train_summary(args, history):
-    """Three lines: solved or not, and the two held-out checks as measured."""
+    """Solved or not; the validation checks that decided it (random pairs, carry chains, small
+    sums, the hardest-sum margin) as measured; then the test set, measured once at the end."""
     acc = history.final_accuracy
     random_acc, carry = acc.get("random", float("nan")), acc.get("carry", float("nan"))
     status = (f"solved at step {history.solved_step}" if history.solved_step
@@ -200,10 +221,25 @@ def _train_summary(args, history):
     random_text = f"{random_acc:.1%} exact" if random_acc == random_acc else "not measured"
     carry_text = (f"{carry:.1%} exact" if carry == carry
                   else "not measured (it runs once the random pairs are all right)")
-    return (f"trained {args.bits}-bit adder, H={args.hidden_size}, seed {args.seed}: {status} "
-            f"({history.time[-1]:.1f} s)\n"
-            f"held-out random 16-bit pairs: {random_text}\n"
-            f"carry-chain set:              {carry_text}")
+    lines = [f"trained {args.bits}-bit adder, H={args.hidden_size}, seed {args.seed}: {status} "
+             f"({history.time[-1]:.1f} s)",
+             f"validation random 16-bit:     {random_text}",
+             f"carry-chain set:              {carry_text}"]
+    small = acc.get("small", float("nan"))
+    margins = [m for m in getattr(history, "margin", []) if m == m]
+    if "small" in acc:
+        lines.append("small sums (a, b < 64):       " + (f"{small:.1%} exact" if small == small
+                                                         else "not measured"))
+        from gru_lesson.addition.train import MIN_MARGIN
+
+        lines.append("hardest-sum margin:           "
+                     + (f"{margins[-1]:.2f} (training stops at {MIN_MARGIN:.2f} or more)"
+                        if margins else "not measured"))
+    test = getattr(history, "test_accuracy", {})
+    if test:
+        lines.append(f"test, never used to stop:     {test['random']:.1%} of the 1,000 held-out "
+                     f"16-bit pairs, {test['long']:.1%} of 1,000 random 64-bit pairs")
+    return "\n".join(lines)
 
 
 def _count(n, noun):
@@ -244,6 +280,28 @@ def _cmd_gradcheck(args):
     print(f"gradient check: D={D}, H={H}, O={O}, T={T}, N={N}, biases on, loss {args.loss}")
     print(report.table())
     return 0 if report.passed else 1
+
+
+def _cmd_verify(args):
+    import gru_lesson as gl
+
+    params = gl.load_params(args.weights) if args.weights is not None else gl.load_pretrained()
+    source = args.weights or "the shipped weights"
+    print(f"checking {source} (H = {params['Uz'].shape[0]})")
+    hard = gl.hardest_sums(params, bits=args.hard_bits, n=5)
+    wrong_hard = [h for h in hard if not h.correct]
+    print(f"hardest sums of {args.hard_bits}-bit operands (beam search; margin = smallest "
+          f"signed output logit, < 0 is wrong):")
+    for h in hard:
+        print(f"  margin {h.margin:8.3f}   {h.a} + {h.b}" + ("" if h.correct else "   WRONG"))
+    v = gl.verify_exhaustive(params, bits=args.bits)
+    print(f"exhaustive: {v.summary()}")
+    if wrong_hard or not v.exact:
+        print("verdict: the net gets some sums WRONG")
+        return 1
+    print(f"verdict: no wrong sum found (all {v.checked:,} sums below 2^{args.bits} right; "
+          f"the {args.hard_bits}-bit search is a heuristic, not a proof)")
+    return 0
 
 
 # ----------------------------------------------------------------------------------- helpers

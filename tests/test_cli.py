@@ -124,7 +124,7 @@ def test_train_saves_weights(tmp_path):
     path = tmp_path / "trained.npz"
     out = run("train", "--bits", "8", "--seed", "0", "--output", str(path), "--no-progress")
     assert out.returncode == 0, out.stderr
-    assert "solved at step" in out.stdout and "held-out random 16-bit pairs: 100.0% exact" in \
+    assert "solved at step" in out.stdout and "validation random 16-bit:     100.0% exact" in \
         out.stdout and "carry-chain set:              100.0% exact" in out.stdout
     params, meta = gl.load_params(path, with_metadata=True)
     assert meta["bits"] == 8 and meta["seed"] == 0

@@ -143,8 +143,9 @@ def test_training_curves_plot_the_history():
     np.testing.assert_allclose(smooth[0], np.mean(h.loss[:4]))
     assert ax_loss.get_xlabel() == "training step" and "loss" in ax_loss.get_ylabel()
     acc = {ln.get_label(): ln for ln in ax_acc.get_lines()}
-    np.testing.assert_array_equal(acc["held-out random pairs"].get_ydata(), h.accuracy["random"])
-    np.testing.assert_array_equal(acc["long carry chains"].get_xdata(), h.checkpoints)
+    np.testing.assert_array_equal(acc["validation: random pairs"].get_ydata(),
+                                  h.accuracy["random"])
+    np.testing.assert_array_equal(acc["validation: carry chains"].get_xdata(), h.checkpoints)
     assert ax_acc.get_ylabel() == "sums exactly right" and ax_acc.get_title()
     with pytest.raises(ValueError, match="no steps"):
         plots.training_curves(FakeHistory())

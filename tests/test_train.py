@@ -105,9 +105,9 @@ def test_seed_history_is_complete(seed_run):
 def test_train_solves_and_records_history():
     params, history = gl.train(seed=0, progress=False)
     assert history.solved_step == history.steps == history.checkpoints[-1]
-    assert history.final_accuracy == {"random": 1.0, "carry": 1.0}
+    assert history.final_accuracy == {"random": 1.0, "small": 1.0, "carry": 1.0}
     assert len(history.loss) == len(history.time) == history.steps
-    assert set(history.accuracy) == {"random", "carry"}
+    assert set(history.accuracy) == {"random", "small", "carry"}
     assert all(len(v) == len(history.checkpoints) for v in history.accuracy.values())
     assert sorted(params) == sorted(gl.init_params(2, 16, 1))    # biases on
     assert gl.add(params, 65535, 1) == 65536

@@ -360,7 +360,7 @@ def test_train_panel_trains_and_hands_the_net_to_the_adder(shipped):
     assert panel.progress_text.value == "done: 30 steps"
     assert "<polyline" in panel.plot.value
     status = plain(panel.status.value)
-    acc = history.final_accuracy["random"]
+    acc = history.test_accuracy["random"]                  # the test set, not the validation
     assert "30 steps in" in status
     assert f"Held-out accuracy: {100 * acc:.1f}% of 1,000 random 16-bit sums" in status
     assert "The adder above now uses this net" in status

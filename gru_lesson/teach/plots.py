@@ -84,7 +84,8 @@ def _sequence(cache, n):
 # ----------------------------------------------------------------------------- training
 
 def training_curves(history, *, title="Training", smooth=None, loss_label="loss"):
-    """Loss per step (left) and held-out accuracy at the checkpoints (right) of a train History.
+    """Loss per step (left) and accuracy at the checkpoints (right) of a train History (gl.train:
+    its validation sets; gl.train_seed: the held-out pairs).
 
     smooth: also draw a moving average of the loss over this many steps (default: about 1% of
     the run when there are more than 200 steps; 0 to switch off). loss_label: what the loss
@@ -115,7 +116,8 @@ def training_curves(history, *, title="Training", smooth=None, loss_label="loss"
     ax_loss.set_ylabel(f"{loss_label} (log scale)")
     ax_loss.set_title("Loss")
 
-    names = {"random": "held-out random pairs", "carry": "long carry chains",
+    names = {"random": "validation: random pairs", "small": "validation: small sums",
+             "carry": "validation: carry chains",
              "threshold": "decoded with y > 0.5", "matlab_round": "decoded with MATLAB round()"}
     markers = ("o", "s", "^", "D")
     for k, (key, acc) in enumerate(history.accuracy.items()):
@@ -125,7 +127,7 @@ def training_curves(history, *, title="Training", smooth=None, loss_label="loss"
     ax_acc.set_ylim(-0.03, 1.03)
     ax_acc.set_xlabel("training step")
     ax_acc.set_ylabel("sums exactly right")
-    ax_acc.set_title("Held-out accuracy")
+    ax_acc.set_title("Accuracy at the checkpoints")
     if history.accuracy:
         ax_acc.legend(loc="lower right")
     ax_acc.grid(alpha=0.3)

@@ -453,11 +453,13 @@ def _how_it_ended(history, taken, steps):
 
 
 def _accuracy_sentence(history):
-    """The held-out accuracy at the end of training, in words."""
+    """The held-out accuracy at the end of training, in words (gl.train: its test set)."""
     final = history.final_accuracy
+    test = getattr(history, "test_accuracy", {})
     if "random" in final:
-        text = (f"<b>Held-out accuracy: {100 * final['random']:.1f}%</b> of 1,000 random 16-bit "
-                "sums exactly right")
+        held_out = test.get("random", final["random"])
+        text = (f"<b>Held-out accuracy: {100 * held_out:.1f}%</b> of 1,000 random 16-bit "
+                "sums exactly right (a test set: training stopped on other sums)")
         carry = final.get("carry", float("nan"))
         if carry == carry:                       # measured (NaN until the random set is 100%)
             text += f"; carry-chain sums up to 256 bits: {100 * carry:.1f}%"
