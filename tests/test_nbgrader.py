@@ -6,27 +6,16 @@ does exercises 1a and 1b right and swaps z and 1 − z in exercise 2: 2 points, 
 carries the checker's sentence naming the swap.
 """
 
-import importlib.util
 import pathlib
 import shutil
 
 import nbformat
 import pytest
+from test_exercise_catalogue import GEN  # the notebooks' generator
 
 pytest.importorskip("nbgrader")
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-
-
-def _generator():
-    path = ROOT / "scripts" / "make_exercise_notebooks.py"
-    spec = importlib.util.spec_from_file_location("make_exercise_notebooks", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-GEN = _generator()
 
 
 @pytest.fixture(scope="module")

@@ -853,14 +853,7 @@ def check_bptt(gru_backward):
                  _copy(dy))
         sizes = {"N": N, "D": D, "H": H, "O": O, "grads": {n: v.shape for n, v in params.items()}}
         out, _ = _call(exercise, gru_backward, *given, sizes=sizes)
-        if not isinstance(out, dict):
-            raise _fail(exercise, "wrong_return",
-                        f"gru_backward returned a {type(out).__name__}, not a dict of gradients.",
-                        "return a dict with the same keys as params: {'Wz': ..., 'Uz': ..., ...}.")
-        missing = [name for name in params if name not in out]
-        if missing:
-            raise _fail(exercise, "missing_key", f"Your grads have no {', '.join(missing)}.",
-                        "return a gradient for every entry of params, biases included.")
+        _one_per_parameter(exercise, out, params, "gru_backward", "gradients")
         got = {name: _grad_array(exercise, name, out[name], true[name]) for name in params}
         wrong = [name for name in _GRAD_ORDER if not _same(got[name], true[name])]
         if wrong:
@@ -868,6 +861,19 @@ def check_bptt(gru_backward):
     return CheckResult(exercise, True, None,
                        "✅ Correct: all 11 gradients match gl.backward on sequences with a "
                        "non-zero h0 and D ≠ H ≠ O.")
+
+
+def _one_per_parameter(exercise, out, params, who, what):
+    """out must be a dict with an entry for every parameter, biases included."""
+    if not isinstance(out, dict):
+        raise _fail(exercise, "wrong_return",
+                    f"{who} returned a {type(out).__name__}, not a dict of {what}.",
+                    "return a dict with one entry per parameter, the same keys as params: "
+                    "{'Wz': ..., 'Uz': ..., ...}.")
+    missing = [name for name in params if name not in out]
+    if missing:
+        raise _fail(exercise, "missing_key", f"Your {what} have no {', '.join(missing)}.",
+                    "give every entry of params, biases included.")
 
 
 def _grad_array(exercise, name, value, true):
@@ -1090,14 +1096,7 @@ def _scaled(c):
 
 def _errors(exercise, out, params):
     """The student's {name: error} as floats, or a verdict."""
-    if not isinstance(out, dict):
-        raise _fail(exercise, "wrong_return",
-                    f"gradient_check returned a {type(out).__name__}, not a dict.",
-                    "return {name: relative error} with one number per parameter.")
-    missing = [k for k in params if k not in out]
-    if missing:
-        raise _fail(exercise, "missing_key", f"Your result has no {', '.join(missing)}.",
-                    "check every parameter, biases included.")
+    _one_per_parameter(exercise, out, params, "gradient_check", "relative errors")
     try:
         return {k: float(np.asarray(out[k], dtype=np.float64)) for k in params}
     except (TypeError, ValueError):
