@@ -1,10 +1,11 @@
 """The course from pip, end to end: build the wheel, install it into a fresh venv, copy the
 notebooks out with ``gru-lesson notebooks``, run one of them under nbval, start ``gru-lesson lab``.
 
-Offline and quick: the wheel is built with this environment's setuptools (no build isolation)
-from a copy of the sources, and installed with --no-deps --no-index. The fresh venv reaches
-the dependencies (numpy, ipykernel, nbval, ...) through a .pth line naming this environment's
-site-packages, placed after its own, so gru_lesson itself can only come from the wheel.
+Offline and quick: the wheel is built with this environment's setuptools (no build isolation;
+if it is older than pyproject.toml asks, pip fetches one) from a copy of the sources, and
+installed with --no-deps --no-index. The fresh venv reaches the dependencies (numpy,
+ipykernel, nbval, ...) through a .pth line naming this environment's site-packages, placed
+after its own, so gru_lesson itself can only come from the wheel.
 """
 
 import json
@@ -50,8 +51,11 @@ def installed(tmp_path_factory):
                 "__pycache__", "*.pyc", ".ipynb_checkpoints"))
         else:
             shutil.copy2(ROOT / name, src / name)
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-          "--no-index", "-q", "-w", tmp / "dist", src], cwd=tmp)
+    wheel_cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp / "dist"]
+    try:     # offline, with this environment's setuptools (requirements.txt asks for >= 77)
+        _run(wheel_cmd + ["--no-build-isolation", "--no-index", src], cwd=tmp)
+    except AssertionError:       # an older setuptools here: pip fetches pyproject's own
+        _run(wheel_cmd + [src], cwd=tmp)
     [wheel] = (tmp / "dist").glob("gru_lesson-*.whl")
 
     venv = tmp / "venv"
