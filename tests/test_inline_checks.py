@@ -6,7 +6,7 @@ import pytest
 
 import gru_lesson as gl
 from gru_lesson import exercises as ex
-from gru_lesson.addition.analysis import carry_correlations
+from gru_lesson.addition.analysis import CARRY_THRESHOLD, carry_correlations
 from gru_lesson.engine import gru
 from gru_lesson.engine.activations import sigmoid
 from gru_lesson.exercises import inline
@@ -163,7 +163,7 @@ def test_carry_unit_guess(capsys):
     weak = int(np.argmin(np.abs(corr)))
     assert ex.check_carry_unit_guess(weak, params).mistake == "weak_unit"
     assert ex.check_carry_unit_guess([units[0], weak], params).mistake == "weak_unit"
-    mid = [u for u in range(corr.size) if 0.5 <= abs(corr[u]) < 0.9]
+    mid = [u for u in range(corr.size) if 0.5 <= abs(corr[u]) < CARRY_THRESHOLD]
     if mid:
         assert ex.check_carry_unit_guess(mid[0], params).mistake == "not_top"
     after = [u + 1 for u in units if u + 1 < corr.size and abs(corr[u + 1]) < 0.5]
