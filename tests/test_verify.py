@@ -183,3 +183,32 @@ def test_both_refuse_a_net_of_the_wrong_shape(shape):
 def test_both_refuse_what_is_not_a_net():
     with pytest.raises(ValueError, match="params must be a dict"):
         gl.verify_exhaustive([1, 2, 3], 4)
+
+
+# ------------------------------------------------------------------------------ the shipped net
+
+def _train_pretrained_script(monkeypatch):
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "scripts" / "train_pretrained.py"
+    spec = importlib.util.spec_from_file_location("train_pretrained", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    monkeypatch.setattr(script, "EXHAUSTIVE_BITS", 5)     # 12 in the real run (~15 s)
+    monkeypatch.setattr(script, "HARD_BITS", 16)
+    return script
+
+
+def test_train_pretrained_refuses_weights_that_fail_a_check(pretrained, monkeypatch, tmp_path):
+    script = _train_pretrained_script(monkeypatch)
+    assert script.proven(pretrained)
+    assert not script.proven(planted(pretrained, 5, k=2))
+    # a net exact on every sampled set but wrong on one small sum is not written
+    broken = planted(pretrained, 5, k=1)
+    monkeypatch.setattr(script, "check", lambda params: dict.fromkeys(
+        ("held_out_16bit", "random_256bit", "carry_chain", "random_1024bit"), 1.0))
+    _, history = gl.train(max_steps=1, progress=False)
+    monkeypatch.setattr(script.gl, "train", lambda **kw: (broken, history))
+    out = tmp_path / "w.npz"
+    assert script.main(["--output", str(out)]) == 1 and not out.exists()
