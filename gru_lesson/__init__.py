@@ -18,6 +18,7 @@ engine/      the book: the GRU's maths, nothing about adding numbers. Read it in
     rnn.py             the plain (ungated) RNN, for the why-gates comparison
     fast.py            the same maths as gru.py arranged for speed, tested equal; gl.forward,
                        gl.backward and gl.loss_and_grads run it
+    optim.py           Adam, the one optimiser every trainer uses
     checks.py          the argument validators every layer shares (one copy of each)
 addition/    the task: binary addition, least significant bit first
     data.py            bits <-> ints, batches, the held-out and carry-chain pairs
@@ -28,6 +29,7 @@ addition/    the task: binary addition, least significant bit first
     train.py           gl.train, the fast trainer (Adam, minibatches, checks, History)
     batches.py         its minibatches and carry streams
     seed_training.py   the seed's own per-sample procedure (gl.train_seed)
+    ablation.py        the ladder from the seed's recipe to gl.train, one change per rung
 teach/       what students look at
     plots.py, render.py, widgets.py    figures, HTML/SVG renderers, ipywidgets apps
     why_gates.py, compare_plots.py     the GRU against a plain RNN, and its plots
@@ -41,7 +43,9 @@ Beside the layers:
                     (inline.py: the checks of the lessons' "your turn" cells)
     torch_compat.py the bridge to torch.nn.GRU (weights both ways, comparisons); it imports
                     only the engine, and torch only when called
-    cli.py          ``python -m gru_lesson``: add, train, reproduce-seed, gradcheck
+    cli.py          ``python -m gru_lesson``: add, train, verify, reproduce-seed, gradcheck,
+                    notebooks, lab
+    course.py       the notebooks shipped in the wheel: copy them out, start JupyterLab
 
 Importing is cheap: NumPy, matplotlib, ipywidgets, tqdm and torch load only when a name needs
 them (so ``python -m gru_lesson`` can answer Ctrl-C quietly even while NumPy loads).
