@@ -12,6 +12,15 @@ operands below 2^12 right) and a positive margin for every sum ``gl.hardest_sums
 bits (otherwise the next seed is tried; the exhaustive check takes some 10-30 s). The run is
 deterministic: rerunning it on the same machine rewrites the same bytes (the file holds no
 timestamps).
+
+    .venv/bin/python scripts/train_pretrained.py --weak     # notebook 5's broken net, ~5 s
+
+writes gru_lesson/assets/weak_adder.npz instead: ``gl.train(seed=1, checks=("random",))``, the
+net stopped as soon as 1,000 random validation pairs are right (the rule gl.train once had). It
+is written only if it is what notebook 5 says it is: right on all 1,000 held-out 16-bit pairs,
+yet wrong on some sums that ``gl.hardest_sums`` and ``gl.verify_exhaustive(bits=10)`` find.
+Notebook 5 loads it from the file, so its verdicts do not depend on how this machine's BLAS
+rounds during training.
 """
 
 import argparse
@@ -22,6 +31,8 @@ import time
 import gru_lesson as gl
 
 OUT = pathlib.Path(gl.__file__).resolve().parent / "assets" / "pretrained.npz"
+WEAK_OUT = OUT.with_name("weak_adder.npz")
+WEAK_SEED = 1
 BITS, HIDDEN, STEPS = 16, 16, 3000
 CHECK_SEED = 256         # the 1,000 random 256-bit pairs the tests check too
 EXHAUSTIVE_BITS = 12     # verify_exhaustive: every a, b < 2^12
@@ -55,11 +66,35 @@ def proven(params):
     return True
 
 
+def write_weak(path):
+    """Notebook 5's subtly broken net: passes 1,000 random sums, fails small ones."""
+    params, history = gl.train(seed=WEAK_SEED, checks=("random",), progress=False)
+    held_out = gl.accuracy(params, *gl.held_out_pairs())
+    hard = gl.hardest_sums(params, bits=16, n=1)[0]
+    v = gl.verify_exhaustive(params, bits=10)
+    print(f"weak net (seed {WEAK_SEED}, stopped at step {history.solved_step}): held-out "
+          f"{held_out:.1%}; hardest sum {hard.a} + {hard.b} margin {hard.margin:.2f}; "
+          f"exhaustive: {v.summary()}")
+    if held_out < 1.0 or hard.correct or v.exact:
+        print("refused: it is not the subtly broken net notebook 5 describes", file=sys.stderr)
+        return 1
+    meta = {"seed": WEAK_SEED, "steps": history.steps, "script": "scripts/train_pretrained.py",
+            "trainer": f"gl.train(seed={WEAK_SEED}, checks=('random',))",
+            "note": "deliberately weak: stopped as soon as 1,000 random pairs were right"}
+    gl.save_params(params, path, metadata=meta)
+    print(f"wrote {path} ({path.stat().st_size} bytes)")
+    return 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=0, help="first seed to try (default 0)")
-    ap.add_argument("--output", type=pathlib.Path, default=OUT)
+    ap.add_argument("--output", type=pathlib.Path, default=None)
+    ap.add_argument("--weak", action="store_true", help="write notebook 5's broken net instead")
     args = ap.parse_args(argv)
+    if args.weak:
+        return write_weak(args.output or WEAK_OUT)
+    args.output = args.output or OUT
     for seed in range(args.seed, args.seed + 10):
         t = time.perf_counter()
         params, history = gl.train(bits=BITS, hidden_size=HIDDEN, seed=seed, max_steps=STEPS,

@@ -212,3 +212,50 @@ def test_train_pretrained_refuses_weights_that_fail_a_check(pretrained, monkeypa
     monkeypatch.setattr(script.gl, "train", lambda **kw: (broken, history))
     out = tmp_path / "w.npz"
     assert script.main(["--output", str(out)]) == 1 and not out.exists()
+
+
+# ------------------------------------------------------------------------------ bound and boxes
+
+def test_failure_rate_bound_is_the_rule_of_three():
+    for n in (1000, 100_000, 4 ** 12):
+        p = gl.failure_rate_bound(n)
+        assert (1 - p) ** n == pytest.approx(0.05, rel=1e-6)       # its definition
+        assert p * n == pytest.approx(3.0, abs=0.01)                # about 3 / n
+    assert gl.failure_rate_bound(1000, 0.99) > gl.failure_rate_bound(1000)
+    for bad in ({"n": 0}, {"n": 10, "confidence": 1.0}, {"n": 10, "confidence": 0}):
+        with pytest.raises(ValueError, match="must be"):
+            gl.failure_rate_bound(**bad)
+
+
+def test_box_step_bounds_every_state_in_the_box(pretrained):
+    """The interval step is sound: real steps from random states inside a box land inside."""
+    from gru_lesson.addition.adder import _Stepper
+    from gru_lesson.addition.verify import _box_step
+
+    rng = np.random.default_rng(5)
+    for params in (pretrained, gl.init_params(2, 5, 1, rng=8)):
+        H = params["Uz"].shape[0]
+        b = {k: params[k] for k in ("bz", "br", "b", "by")}
+        step = _Stepper(params)
+        for code in range(4):
+            x = np.array([code & 1, code >> 1], dtype=float)
+            centre = rng.uniform(-0.8, 0.8, H)
+            lo, hi = centre - rng.uniform(0, 0.2, H), centre + rng.uniform(0, 0.2, H)
+            s_lo, s_hi = _box_step(params, b, x, lo, hi)
+            h = rng.uniform(lo, hi, size=(500, H))
+            with np.errstate(over="ignore", under="ignore"):
+                h_next = step(np.full(500, code), h)
+            assert (h_next >= s_lo - 1e-12).all() and (h_next <= s_hi + 1e-12).all()
+
+
+def test_boxes_prove_a_hand_built_adder_but_not_the_shipped_net(pretrained):
+    from test_analysis import exact_adder  # saturated gates: a contraction
+
+    built = gl.box_abstraction(exact_adder())
+    assert built.proven and built.undecided_at is None
+    shipped = gl.box_abstraction(pretrained)
+    assert not shipped.proven and shipped.undecided_at is not None
+    assert shipped.widths[-1].min() > 1.99                  # every unit spans [-1, 1]
+    params = dict(pretrained, bhn=np.zeros(16))
+    with pytest.raises(ValueError, match="reset-after"):
+        gl.box_abstraction(params)

@@ -331,3 +331,130 @@ def _check_range(v, name, limit):
     if not is_int(v) or not 1 <= v <= limit:
         raise ValueError(f"{name} must be an integer from 1 to {limit:,}, got {v!r}")
     return int(v)
+
+
+# ------------------------------------------------------------------------------ random tests
+
+def failure_rate_bound(n, confidence=0.95):
+    """The largest failure rate still consistent, at this confidence, with n random tests that
+    all passed: the p with (1 - p)^n = 1 - confidence, i.e. 1 - (1 - confidence)^(1/n).
+
+    About 3 / n at 95% (the "rule of three": -ln 0.05 = 3.0). It bounds the rate on the
+    distribution the tests were drawn from, and says nothing about sums that distribution
+    almost never draws.
+    """
+    n = _check_range(n, "n", 10 ** 15)
+    if isinstance(confidence, bool) or not isinstance(confidence, (float, int)) \
+            or not 0 < confidence < 1:
+        raise ValueError(f"confidence must be a number between 0 and 1, got {confidence!r}")
+    return float(-np.expm1(np.log1p(-confidence) / n))
+
+
+# ------------------------------------------------------------------------------ boxes
+
+@dataclass
+class BoxRun:
+    """What ``box_abstraction`` found: one box per carry state, widened step after step.
+
+    widths  : (iterations + 1, 2) the mean width (hi - lo, averaged over the H units) of the
+              box of carry 0 and of carry 1 after each iteration (NaN while a box is empty)
+    lo, hi  : (2, H) the final boxes
+    proven  : True if the boxes stopped growing with every output decided on them (a proof for
+              every length, up to floating-point rounding), False if not
+    undecided_at : the first iteration at which some output logit could have either sign
+    """
+
+    widths: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    proven: bool
+    undecided_at: int | None
+
+
+def box_abstraction(params, iterations=60):
+    """Try to prove the net right for EVERY length with intervals: one box per carry state.
+
+    The boxes start as the point h_0 = 0 (carry 0). Each iteration pushes each box through the
+    GRU step for the four input pairs with interval arithmetic (every hidden unit's lowest and
+    highest value) and widens the box of the carry that results to hold the image. If the boxes
+    ever stop growing while every output logit keeps one sign on them, that is an inductive
+    invariant: every sum of every length is right. The hidden state always lies in [-1, 1], so
+    a box of width 2 has lost all information about that unit.
+    """
+    _check_adder(params)
+    if "bhn" in params:
+        raise ValueError("box_abstraction handles the seed's GRU, not the reset-after variant "
+                         "(params with 'bhn')")
+    iterations = _check_range(iterations, "iterations", 10_000)
+    H = params["Uz"].shape[0]
+    b = {k: params.get(k, np.zeros(params["Uz"].shape[1] if k != "by" else 1))
+         for k in ("bz", "br", "b", "by")}
+    lo = np.full((2, H), np.inf)
+    hi = np.full((2, H), -np.inf)
+    lo[0] = hi[0] = 0.0
+    widths = [_mean_width(lo, hi)]
+    undecided_at, proven = None, False
+    for it in range(1, iterations + 1):
+        new_lo, new_hi = lo.copy(), hi.copy()
+        for c in (0, 1):
+            if lo[c, 0] > hi[c, 0]:
+                continue                                  # no state with this carry yet
+            for a_t, b_t in ((0, 0), (1, 0), (0, 1), (1, 1)):
+                x = np.array([a_t, b_t], dtype=float)
+                total = a_t + b_t + c
+                s_lo, s_hi = _box_step(params, b, x, lo[c], hi[c])
+                l_lo, l_hi = _interval_matmul(s_lo, s_hi, params["Wy"])
+                l_lo, l_hi = l_lo[0] + b["by"][0], l_hi[0] + b["by"][0]
+                decided = l_lo > 0 if total & 1 else l_hi < 0
+                if not decided and undecided_at is None:
+                    undecided_at = it
+                n = total >> 1
+                new_lo[n] = np.minimum(new_lo[n], s_lo)
+                new_hi[n] = np.maximum(new_hi[n], s_hi)
+        grew = not (np.array_equal(new_lo, lo) and np.array_equal(new_hi, hi))
+        lo, hi = new_lo, new_hi
+        widths.append(_mean_width(lo, hi))
+        if not grew:
+            proven = undecided_at is None
+            break
+    return BoxRun(widths=np.array(widths), lo=lo, hi=hi, proven=proven,
+                  undecided_at=undecided_at)
+
+
+def _mean_width(lo, hi):
+    """The mean width of each box (NaN for a box that holds nothing yet)."""
+    with np.errstate(invalid="ignore"):
+        return np.where(lo[:, 0] <= hi[:, 0], (hi - lo).mean(axis=1), np.nan)
+
+
+def _interval_matmul(lo, hi, M):
+    """The range of h @ M over the box lo <= h <= hi: centre @ M -/+ radius @ |M|."""
+    centre, radius = (lo + hi) / 2, (hi - lo) / 2
+    mid, spread = centre @ M, radius @ np.abs(M)
+    return mid - spread, mid + spread
+
+
+def _box_step(params, b, x, lo, hi):
+    """Bounds on h_t over all h_{t-1} in the box [lo, hi], input x (the seed's GRU)."""
+    z_lo, z_hi = (v + x @ params["Wz"] + b["bz"] for v in _interval_matmul(lo, hi, params["Uz"]))
+    r_lo, r_hi = (v + x @ params["Wr"] + b["br"] for v in _interval_matmul(lo, hi, params["Ur"]))
+    z_lo, z_hi, r_lo, r_hi = sigmoid(z_lo), sigmoid(z_hi), sigmoid(r_lo), sigmoid(r_hi)
+    rh_lo, rh_hi = _interval_product(r_lo, r_hi, lo, hi)                # r * h_{t-1}
+    c_lo, c_hi = (np.tanh(v + x @ params["W"] + b["b"])
+                  for v in _interval_matmul(rh_lo, rh_hi, params["U"]))
+    # h_t = (1 - z) h_{t-1} + z h_tilde: three true bounds, of which we keep the tightest.
+    # (1) it lies between h_{t-1} and h_tilde, unit by unit;
+    out_lo, out_hi = np.minimum(lo, c_lo), np.maximum(hi, c_hi)
+    # (2) the two products bounded separately (tight when z is near 0 or 1);
+    keep_lo, keep_hi = _interval_product(1.0 - z_hi, 1.0 - z_lo, lo, hi)
+    new_lo, new_hi = _interval_product(z_lo, z_hi, c_lo, c_hi)
+    out_lo, out_hi = np.maximum(out_lo, keep_lo + new_lo), np.minimum(out_hi, keep_hi + new_hi)
+    # (3) h_{t-1} + z (h_tilde - h_{t-1})
+    step_lo, step_hi = _interval_product(z_lo, z_hi, c_lo - hi, c_hi - lo)
+    return np.maximum(out_lo, lo + step_lo), np.minimum(out_hi, hi + step_hi)
+
+
+def _interval_product(a_lo, a_hi, b_lo, b_hi):
+    """The range of a * b, unit by unit, for a in [a_lo, a_hi] and b in [b_lo, b_hi]."""
+    corners = np.stack([a_lo * b_lo, a_lo * b_hi, a_hi * b_lo, a_hi * b_hi])
+    return corners.min(axis=0), corners.max(axis=0)
