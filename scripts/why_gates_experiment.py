@@ -1,11 +1,14 @@
 """Precompute the "why gates" experiment: plain RNN vs GRU on the flagged-bit task.
 
-    python scripts/why_gates_experiment.py                 # the full grid (a few minutes, 1 core)
+    python scripts/why_gates_experiment.py                 # the full grid (about 20 min, 1 core)
     python scripts/why_gates_experiment.py --lags 5 10 --seeds 0 --out /tmp/small.json
 
-Trains both models at every lag and seed (gru_lesson.teach.why_gates.run_experiment) and writes the
-results, the parameters used, the date, the runtime and the two nets trained at the longest
-lag to gru_lesson/assets/why_gates.json (atomically), which notebook 07 loads.
+Trains both models at every lag and seed (gru_lesson.teach.why_gates.run_experiment), again at
+the longest lag with the learning rate nudged by one unit in the last place either way, and logs
+one RNN run that solved the longest lag step by step; writes the results, the parameters used,
+the date, the runtime, the logged run and the two nets trained at the longest lag to
+gru_lesson/assets/why_gates.json (atomically), which notebook 07 loads. Step counts hold on the
+machine and BLAS that made them; another BLAS kernel may give other ones (see notebook 07, 6).
 """
 
 import argparse

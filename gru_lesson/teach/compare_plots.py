@@ -86,6 +86,82 @@ def plot_accuracy_vs_lag(results, *, ax=None):
     return fig
 
 
+def plot_training_log(log, *, lr=None, title=None):
+    """One logged training run (why_gates.training_log / the stored results' "log"), step by step.
+
+    Top: the largest gradient reaching the weights that read the flag, and the largest step
+    Adam took on them (log scale; with lr, Adam's full-size step is drawn as a line). Middle:
+    ||dE/dh_1|| / ||dE/dh_T||, how much of the gradient at the loss reaches the flagged step
+    (log scale, 1 marked). Bottom: the loss. Zeros (a step too small to change a float64 weight)
+    are drawn at the bottom edge.
+    """
+    plt = _pyplot()
+    steps = np.asarray(log["step"])
+    if steps.size == 0:
+        raise ValueError("the log is empty: train for at least one step")
+    fig, (ax_g, ax_r, ax_l) = plt.subplots(3, 1, figsize=(11, 9), sharex=True,
+                                           gridspec_kw={"height_ratios": [2, 1.4, 1]})
+    floor = 1e-40
+    ax_g.semilogy(steps, np.maximum(log["flag_grad"], floor), lw=1.2, color=COLOURS["rnn"],
+                  label="gradient on the flag weights (largest |dE/dw|)")
+    ax_g.semilogy(steps, np.maximum(log["flag_step"], floor), lw=1.2, color=COLOURS["gru"],
+                  alpha=0.8, label="Adam's step on them (largest |change|)")
+    if lr is not None:
+        ax_g.axhline(lr, color="black", ls="--", lw=1.2, label=f"learning rate {lr:g}")
+    ax_g.set_ylim(floor, 10)
+    ax_g.set_ylabel("size (log scale)", fontsize=FONT)
+    ax_g.legend(fontsize=FONT - 3, loc="lower right")
+    ax_r.semilogy(steps, np.maximum(log["reach"], floor), lw=1.2, color="#009E73")
+    ax_r.axhline(1.0, color="black", ls=":", lw=1.2)
+    ax_r.set_ylim(floor, 100)
+    ax_r.set_ylabel(r"$\|\partial E/\partial h_1\| \,/\, \|\partial E/\partial h_T\|$",
+                    fontsize=FONT - 1)
+    ax_l.plot(steps, log["loss"], lw=0.8, color="#777777")
+    ax_l.set_ylabel("loss (BCE)", fontsize=FONT)
+    ax_l.set_xlabel("training step", fontsize=FONT)
+    for ax in (ax_g, ax_r, ax_l):
+        ax.tick_params(labelsize=FONT - 2)
+        ax.grid(True, alpha=0.3)
+    fig.suptitle(title or "One training run, step by step", fontsize=FONT + 2)
+    fig.tight_layout()
+    return fig
+
+
+def plot_nudges(results, *, ax=None):
+    """Solved (filled) or not (hollow) for every seed and learning-rate nudge, both models.
+
+    results: the stored experiment (why_gates.load_results()); its "runs" at the longest lag
+    give the 0-ulp column and its "nudges" the others.
+    """
+    plt = _pyplot()
+    cfg = results["config"]
+    lag = cfg["gradient_lag"]
+    ulps = sorted({0, *cfg["nudge_ulps"]})
+    rows = [r for r in results["runs"] if r["lag"] == lag] + list(results["nudges"])
+    fig, ax = _figure_and_axes(plt, ax, (9, 4.5))
+    for m, model in enumerate(("rnn", "gru")):
+        for r in rows:
+            if r["model"] != model:
+                continue
+            x = ulps.index(r.get("ulps", 0)) + (m - 0.5) * 0.3
+            ax.scatter(x, r["seed"], s=160, marker="s" if model == "rnn" else "o",
+                       facecolors=COLOURS[model] if r["solved"] else "none",
+                       edgecolors=COLOURS[model], linewidths=2)
+        ax.scatter([], [], s=160, marker="s" if model == "rnn" else "o", color=COLOURS[model],
+                   label=f"{LABELS[model]} (filled: solved)")
+    ax.set_xticks(range(len(ulps)), [f"{u:+d} ulp" if u else f"lr = {cfg['lr']:g}"
+                                     for u in ulps])
+    ax.set_yticks(cfg["seeds"])
+    ax.set_xlabel(f"learning rate, nudged by units in the last place, ulp (lag {lag})",
+                  fontsize=FONT)
+    ax.set_ylabel("seed", fontsize=FONT)
+    ax.set_title("Solved or not, under nudges too small to matter", fontsize=FONT + 2)
+    ax.tick_params(labelsize=FONT - 2)
+    ax.legend(fontsize=FONT - 2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    return fig
+
+
 def plot_hidden_difference(h_a, h_b, *, labels=("reset after", "reset before"), unit=0,
                            sequence=0, ax=None):
     """One hidden unit over time under two variants: where two functions part ways."""
