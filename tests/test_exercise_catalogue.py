@@ -270,6 +270,8 @@ WRONG = [
           "losses.append(0.5 * np.sum((y - d) ** 2) / batch_size)",
           "losses.append(0.5 * (y - d) ** 2 / batch_size)"),
     wrong("5", TRAIN, "def train_my_gru(steps=30,", "not_converged"),
+    wrong("5", f"return h, {CACHE}", "return h, (x_t, h_prev, z, r, h_tilde, h)", "tuple_cache",
+          cell="2"),
     wrong("5", TRAIN, "def train_my_gru(steps=20,", "used_gl_train",
           "    return params, losses", "    params, history = gl.train(max_steps=10, "
           "progress=False)\n    return params, history.loss"),

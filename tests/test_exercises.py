@@ -501,6 +501,16 @@ def test_training_verdicts_without_training(monkeypatch):
     monkeypatch.setattr(gl, "accuracy", lambda p, a, b, decode="threshold": 1.0, raising=False)
     assert ex.check_training((params, np.linspace(10, 1, 50)), verbose=False).passed
     assert ex.check_training(lambda: (params, [1.0] * 10), verbose=False).passed
+
+    def honest():
+        """Validates on its own pairs, never on gl.held_out_pairs() (the exam)."""
+        return params, np.linspace(10, 1, 50)   # gl.held_out_pairs() is only named here
+
+    def peeks():
+        gl.held_out_pairs()
+        return params, np.linspace(10, 1, 50)
+    assert ex.check_training(honest, verbose=False).passed
+    assert ex.check_training(peeks, verbose=False).mistake == "used_held_out_pairs"
     assert ex.check_training((gl.load_pretrained(), None), verbose=False).mistake \
         == "pretrained_submitted"
     r = ex.check_training((params, np.ones(ex.STEP_BUDGET + 1)), verbose=False)

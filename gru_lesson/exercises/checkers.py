@@ -38,9 +38,12 @@ exception in the student's code becomes a one-line message, never a traceback.
 
 import functools
 import inspect
+import io
 import itertools
 import os
 import re
+import textwrap
+import tokenize
 import traceback
 import warnings
 from dataclasses import dataclass, field
@@ -272,8 +275,9 @@ def _crashed(exercise, name, exc, sizes):
                      'params is a plain dict: write params["Wz"], not params.Wz.')
     if isinstance(exc, AttributeError) and "'tuple' object has no attribute" in text:
         return _fail(exercise, "tuple_cache", sentence,
-                     "a cache read by name (cache.z) must be a StepCache, not a plain tuple: "
-                     "return h, StepCache(x=x_t, h_prev=h_prev, z=z, r=r, h_tilde=h_tilde, h=h).")
+                     "a cache is read by name (cache.z), so it must be a StepCache (one step) "
+                     "or a gl.GRUCache (a sequence), not a plain tuple: e.g. return h, "
+                     "StepCache(x=x_t, h_prev=h_prev, z=z, r=r, h_tilde=h_tilde, h=h).")
     return _fail(exercise, "exception", sentence,
                  "fix the error and run this cell again; call your function on a small input in "
                  "a new cell to see the full traceback.")
@@ -1216,7 +1220,7 @@ def check_training(trained, *, budget=STEP_BUDGET):
         raise _fail(exercise, "used_gl_train",
                     "Your train_my_gru calls gl.train, the package's trainer, not your engine.",
                     "write the loop yourself: my_forward, your gru_backward, then the update.")
-    if source and "held_out_pairs" in source:
+    if source and re.search(r"\bheld_out_pairs\s*\(", source):
         raise _fail(exercise, "used_held_out_pairs",
                     "Your train_my_gru uses gl.held_out_pairs(): the exam pairs must never be "
                     "trained or stopped on.",
@@ -1277,11 +1281,24 @@ def check_training(trained, *, budget=STEP_BUDGET):
 
 
 def _source(fn):
-    """fn's source code, or "" (a builtin, a lambda typed in a console, not a function)."""
+    """fn's code without its comments and strings (so a docstring saying "never call
+    gl.held_out_pairs()" is not a call), or "" when there is no source to read."""
     try:
-        return inspect.getsource(fn) if callable(fn) else ""
+        source = inspect.getsource(fn) if callable(fn) else ""
     except (OSError, TypeError):
         return ""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(textwrap.dedent(source)).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return source
+    lines = [""] * (max((t.end[0] for t in tokens), default=0) + 1)
+    for t in tokens:
+        if t.type in (tokenize.COMMENT, tokenize.STRING, tokenize.NEWLINE, tokenize.NL) \
+                or t.start[0] != t.end[0]:
+            continue
+        row = lines[t.start[0]]
+        lines[t.start[0]] = row + " " * max(0, t.start[1] - len(row)) + t.string
+    return "\n".join(lines)
 
 
 def _rebinds(source):
@@ -1399,8 +1416,6 @@ two mistakes at once as "first+second"; and when nothing matches, which output i
 
 def known_mistakes():
     """Print, per exercise, the mistakes its checker recognises by name."""
-    import textwrap
-
     for exercise, names in KNOWN_MISTAKES.items():
         print(textwrap.fill(", ".join(names), width=96, initial_indent=f"{exercise}: ",
                             subsequent_indent="    "))
