@@ -19,7 +19,8 @@ Sites of a mistake (flags):
     dx        the backward flags, and dx_no_update, dx_no_reset, dx_no_candidate, dx_uses_dh,
               dx_candidate_r
     BPTT loop no_dsig_out, dsig_out_input, dsig_on_logits, h0_wraparound, h0_zero,
-              h_prev_is_h_t, skip_first_step, forward_loop, no_output_path, no_bptt,
+              h_prev_is_h_t, grads_h_prev_wrap, skip_first_step, forward_loop, no_output_path,
+              dh_from_dy, no_bptt,
               U_grad_no_r, Wy_h_prev, Wy_h_prev_wrap, Uz_h_t, Ur_h_t, U_h_t, rec_h_t, mean_N,
               mean_T, mean_NT, no_output_grads
     numerical one_sided, backward_sided, no_factor_2, sign, precedence, all_at_once,
@@ -394,6 +395,8 @@ def bptt_with(params, cache, dy, step_flags=frozenset(), loop=frozenset()):
     dh_next = np.zeros_like(cache.h0)
     for t in order:
         dh = np.zeros_like(dh_next) if "no_output_path" in loop else dlogits[t] @ params["Wy"].T
+        if "dh_from_dy" in loop:
+            dh = dy[t] @ params["Wy"].T
         if "no_bptt" not in loop:
             dh = dh + dh_next
         hp = h_prev_all[t]
@@ -408,6 +411,9 @@ def bptt_with(params, cache, dy, step_flags=frozenset(), loop=frozenset()):
             h_out = h[t - 1]
         h_rec = {k: h[t] if f"{k}_h_t" in loop or "rec_h_t" in loop else hp
                  for k in ("Uz", "Ur", "U")}
+        if "grads_h_prev_wrap" in loop:
+            h_rec = dict.fromkeys(h_rec, h[t - 1])
+            rh = r[t] * h[t - 1]
         if "U_h_t" in loop or "rec_h_t" in loop:
             rh = r[t] * h[t]
         share[t] = {"Wz": x[t].T @ d["dz"], "Uz": h_rec["Uz"].T @ d["dz"],
@@ -445,6 +451,13 @@ LOOP_MISTAKES = (
     ("missing_output_path", {"no_output_path"},
      "Your δh_t leaves out the output path δy_t Wyᵀ, so no gradient ever enters the GRU.",
      "at every step δh_t = δy_t Wyᵀ + dh_next, where δy_t = dy_t ⊙ y_t ⊙ (1 − y_t)."),
+    ("t1_uses_last_state", {"grads_h_prev_wrap"},
+     "Your weight gradients take h_{t−1} as cache.h[t − 1] at every step; at the first step "
+     "(index 0) Python wraps that around to the LAST state instead of h_0.",
+     "use the same h_prev as the step: cache.h0 if t == 0 else cache.h[t − 1]."),
+    ("missing_output_sigmoid_derivative", {"dh_from_dy"},
+     "Your δh_t is dy_t Wyᵀ: the output sigmoid's derivative is missing there (your ∂E/∂Wy "
+     "has it).", "δh_t = δy_t Wyᵀ + dh_next with δy_t = dy_t ⊙ y_t ⊙ (1 − y_t)."),
     ("missing_output_sigmoid_derivative", {"no_dsig_out"},
      "You used dy as δy: the output sigmoid's derivative y ⊙ (1 − y) is missing.",
      "δy_t = dy_t ⊙ y_t ⊙ (1 − y_t), computed from the output y stored in the cache."),
