@@ -30,7 +30,7 @@ def bit_lengths(bits=16, wrong=(), *, title="Which sums uniform random tests dra
     ax.bar(k, share, color=LINE_COLORS[0], label="share of uniform random pairs")
     ax.set_yscale("log")
     ax.set_xlabel("operand length: max(bit length of a, b)")
-    ax.set_ylabel("share of random 16-bit pairs (log scale)")
+    ax.set_ylabel("share of random pairs (log)")
     ax.set_xticks(k)
     if len(wrong):
         lengths = np.array([max(int(a).bit_length(), int(b).bit_length()) for a, b in wrong])
