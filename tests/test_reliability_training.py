@@ -2,7 +2,9 @@
 instead of a MemoryError (4), the summary's wording (13), gl.train's arguments (14) and the
 same behaviour, not the same bytes, on another BLAS kernel (3)."""
 
+import contextlib
 import os
+import resource
 import subprocess
 import sys
 
@@ -65,6 +67,21 @@ def test_train_runs_at_64_bits():
 
 # ------------------------------------------------------------------ 4: limits
 
+@contextlib.contextmanager
+def memory_cap(extra=2 ** 30):
+    """At most ``extra`` more bytes of address space while inside: should a limit regress, the
+    test gets a MemoryError instead of the machine's memory."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    with open("/proc/self/statm") as f:
+        used = int(f.read().split()[0]) * resource.getpagesize()
+    cap = used + extra if hard == resource.RLIM_INFINITY else min(used + extra, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 @pytest.mark.parametrize("kwargs, says", [
     ({"hidden_size": 1_000_000}, "hidden_size must be at most 1,024"),
     ({"bits": 100_000_000}, "bits must be at most 1,024"),
@@ -74,13 +91,13 @@ def test_train_runs_at_64_bits():
     ({"batch_size": 4096, "hidden_size": 1024}, "make one of them smaller"),
 ])
 def test_train_refuses_sizes_past_the_limits(kwargs, says):
-    with pytest.raises(ValueError, match=says) as err:
+    with memory_cap(), pytest.raises(ValueError, match=says) as err:
         gl.train(progress=False, **kwargs)
     assert "\n" not in str(err.value)
 
 
 def test_train_seed_refuses_too_many_iterations():
-    with pytest.raises(ValueError, match="iterations must be at most 1,000,000"):
+    with memory_cap(), pytest.raises(ValueError, match="iterations must be at most 1,000,000"):
         gl.train_seed(iterations=10 ** 12, progress=False)
 
 
@@ -104,7 +121,8 @@ def test_the_cli_states_the_same_limits_as_the_trainer():
     (["reproduce-seed", "--iterations", str(10 ** 12)], "--iterations"),
 ])
 def test_cli_refuses_sizes_past_the_limits(capsys, args, says):
-    assert cli.main(args) == 2
+    with memory_cap():
+        assert cli.main(args) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and len(captured.err.strip().splitlines()) == 1
     assert says in captured.err
