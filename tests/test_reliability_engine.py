@@ -125,3 +125,13 @@ def test_integer_unit_indices_still_draw():
     details = gl.add_details(gl.load_pretrained(), 45, 19)
     marked = render.gates_svg(details, 2, np.array([4, 10], dtype=np.int64))
     assert marked != render.gates_svg(details, 2, ())
+
+
+def test_the_plots_refuse_a_fractional_chosen_unit():
+    from gru_lesson.teach import plots
+
+    with pytest.raises(ValueError, match="chosen must be whole-number indices"):
+        plots.carry_correlations(np.linspace(-1, 1, 6), chosen=[2.5])
+    details = gl.add_details(gl.load_pretrained(), 45, 19)
+    with pytest.raises(ValueError, match="chosen must be whole-number indices"):
+        plots.gate_heatmaps(details.cache, chosen=[1.5])

@@ -13,6 +13,8 @@ products) are in diagrams.py.
 
 import numpy as np
 
+from ..engine.checks import unit_indices
+
 GATE_CMAP = "cividis"        # values in [0, 1]: r, z, y
 SIGNED_CMAP = "PuOr"         # values in [-1, 1]: h_tilde, h (diverging, colour-blind safe)
 LINE_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000")
@@ -158,7 +160,7 @@ def gate_heatmaps(cache, *, n=0, a_bits=None, b_bits=None, names=("r", "z", "h_t
         raise ValueError(f"units must be indices of hidden units in 0..{H - 1}")
     labels = _step_labels(T, a_bits, b_bits)
     with_bits = a_bits is not None and b_bits is not None
-    chosen = set() if chosen is None else {int(u) for u in np.atleast_1d(chosen)}
+    chosen = set() if chosen is None else set(unit_indices(chosen, H, "chosen"))
 
     # two panels side by side (all four gates on one screen) unless the sequence is long
     ncols = 1 if len(names) == 1 or T > 40 else 2
@@ -281,7 +283,7 @@ def carry_correlations(corr, *, chosen=None, threshold=None, title=None):
     plt = _plt()
     corr = np.asarray(corr, dtype=float).reshape(-1)
     H = corr.size
-    chosen = set() if chosen is None else {int(u) for u in np.atleast_1d(chosen)}
+    chosen = set() if chosen is None else set(unit_indices(chosen, H, "chosen"))
     colors = [LINE_COLORS[5] if u in chosen else LINE_COLORS[0] for u in range(H)]
     fig, ax = plt.subplots(figsize=(max(9, 0.5 * H + 3), 4.8))
     ax.bar(np.arange(H), corr, color=colors)
