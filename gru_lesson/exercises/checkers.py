@@ -564,8 +564,8 @@ def check_step_forward(gru_step_forward):
                     raise _fail(exercise, name, sentence, hint)
             for (a, fa, sa, ha), (b, fb, sb, hb) in itertools.combinations(FORWARD_MISTAKES, 2):
                 if _same(h, step_forward_with(x, h_prev, params, fa | fb).h):
-                    raise _fail(exercise, f"{a}+{b}", f"Two mistakes at once. (1) {sa} (2) {sb}",
-                                f"(1) {ha} (2) {hb}")
+                    raise _fail(exercise, a if a == b else f"{a}+{b}",
+                                f"Two mistakes at once. (1) {sa} (2) {sb}", f"(1) {ha} (2) {hb}")
             _diagnose_forward_cache(exercise, cache, x, h_prev, true, N, D, H,
                                     fields=("z", "r", "h_tilde"))
             raise _fail(exercise, "wrong_h",
@@ -867,6 +867,35 @@ def check_bptt(gru_backward):
                        "non-zero h0 and D ≠ H ≠ O.")
 
 
+_OWN_DELTA = {"Wz": "dz", "Uz": "dz", "bz": "dz", "Wr": "dr", "Ur": "dr", "br": "dr",
+              "W": "delta", "U": "delta", "b": "delta"}
+_DELTA_NAMES = {"dz": "δz_t, the update gate's", "dr": "δr_t, the reset gate's",
+                "delta": "δ_t, the candidate's"}
+_INPUT = {"Wz": "x", "Wr": "x", "W": "x", "Uz": "h_prev", "Ur": "h_prev", "U": "rh"}
+
+
+def _wrong_delta(got, k, share):
+    """[(name, sentence, hint)] when grads[k] pairs the right input with another gate's δ (a
+    copy-pasted line), else []."""
+    if k not in _OWN_DELTA:
+        return []
+    for other in ("dz", "dr", "delta"):
+        if other == _OWN_DELTA[k]:
+            continue
+        if k in _INPUT:
+            alt = sum(s["_in"][_INPUT[k]].T @ s["_d"][other] for s in share.values())
+        else:
+            alt = sum(s["_d"][other].sum(0) for s in share.values())
+        if _same(got[k], alt):
+            return [("gradient_wrong_delta",
+                     f"Your grads['{k}'] uses {_DELTA_NAMES[other]} δ; {k} belongs to "
+                     f"{_DELTA_NAMES[_OWN_DELTA[k]]}.",
+                     f"pair each weight with the δ of the pre-activation it feeds: ∂E/∂{k} uses "
+                     f"{_DELTA_NAMES[_OWN_DELTA[k]].split(',')[0]} (a line copied from another "
+                     f"gradient is the usual cause).")]
+    return []
+
+
 def _one_per_parameter(exercise, out, params, who, what):
     """out must be a dict with an entry for every parameter, biases included."""
     if not isinstance(out, dict):
@@ -973,7 +1002,7 @@ def _diagnose_bptt(exercise, got, true, wrong, params, cache, dy):
         else:
             explained[k] = [(name, sentence.rstrip(".") + f" (seen in grads['{k}']).", hint)
                             for name, flags, sentence, hint in catalogue
-                            if _same(got[k], v(flags)[k])]
+                            if _same(got[k], v(flags)[k])] or _wrong_delta(got, k, share)
     names = list(dict.fromkeys(e[0] for k in wrong for e in explained[k]))
 
     def covers(chosen):
@@ -1396,7 +1425,8 @@ KNOWN_MISTAKES = {
         "transposed_U", "missing_update_gate_path", "tanh_derivative_not_squared"),
     "Exercise 4, gru_backward": tuple(dict.fromkeys(
         _names(LOOP_MISTAKES) + ("overwritten_not_accumulated", "transposed_gradient",
-                                  "bias_not_summed", "gradient_left_at_zero", "sign_error")
+                                  "bias_not_summed", "gradient_left_at_zero",
+                                  "gradient_wrong_delta", "sign_error")
         + _names(BACKWARD_MISTAKES))),
     "Exercise 4b, numerical_gradient": _names(NUMERICAL_MISTAKES) + ("eps_ignored",),
     "Exercise 4c, gradient_check": ("loss_missing_half", "loss_is_mean", "dy_sign", "dy_scale",

@@ -8,9 +8,11 @@ the engine's maths (tests/test_exercises.py compares them with gl.forward and gl
 
 Sites of a mistake (flags):
     forward   z_swapped, Uz_T, Ur_T, U_T, reset_after, no_reset, gates_swapped, no_bz, no_br,
-              no_b, tanh_for_gates, sigmoid_for_candidate, no_h_prev_term
+              no_b, bz_outside, br_outside, b_outside, tanh_for_gates, sigmoid_for_candidate,
+              no_h_prev_term
     backward  dz_sign, dz_no_h_prev, dz_no_dsig, dz_dsig_input, delta_one_minus_z, delta_no_z,
               delta_dtanh_input, delta_dsig_for_tanh, delta_no_dtanh, delta_one_minus_h,
+              delta_square_outside,
               dr_U_not_T, dr_no_h_prev, dr_no_dsig, dr_dsig_input, dh_direct_z, dh_Uz_not_T,
               dh_Ur_not_T, dh_U_not_T, dh_candidate_no_r, dh_candidate_r_before, dh_no_direct,
               dh_no_update, dh_no_reset, dh_no_candidate
@@ -41,12 +43,15 @@ def step_forward_with(x, h_prev, p, flags):
         return p[name].T if f"{name}_T" in flags else p[name]
 
     def bias(name):
-        return 0.0 if f"no_{name}" in flags else p[name]
+        return 0.0 if f"no_{name}" in flags or f"{name}_outside" in flags else p[name]
+
+    def after(name):                      # a bias added after the activation instead
+        return p[name] if f"{name}_outside" in flags else 0.0
 
     gate = np.tanh if "tanh_for_gates" in flags else _sigmoid
     cand = _sigmoid if "sigmoid_for_candidate" in flags else np.tanh
-    z = gate(x @ p["Wz"] + h_prev @ weight("Uz") + bias("bz"))
-    r = gate(x @ p["Wr"] + h_prev @ weight("Ur") + bias("br"))
+    z = gate(x @ p["Wz"] + h_prev @ weight("Uz") + bias("bz")) + after("bz")
+    r = gate(x @ p["Wr"] + h_prev @ weight("Ur") + bias("br")) + after("br")
     if "gates_swapped" in flags:
         z, r = r, z
     if "reset_after" in flags:
@@ -55,7 +60,7 @@ def step_forward_with(x, h_prev, p, flags):
         a = x @ p["W"] + h_prev @ weight("U") + bias("b")
     else:
         a = x @ p["W"] + (r * h_prev) @ weight("U") + bias("b")
-    h_tilde = cand(a)
+    h_tilde = cand(a) + after("b")
     if "z_swapped" in flags:
         h = z * h_prev + (1.0 - z) * h_tilde
     elif "no_h_prev_term" in flags:
@@ -95,6 +100,15 @@ FORWARD_MISTAKES = (
      "r_t = σ(x_t Wr + h_{t−1} Ur + br)."),
     ("missing_bias", {"no_b"}, "Your candidate forgets its bias b.",
      "h̃_t = tanh(x_t W + (r_t ⊙ h_{t−1}) U + b)."),
+    ("bias_outside_activation", {"bz_outside"},
+     "Your update gate adds bz after the sigmoid, σ(x_t Wz + h_{t−1} Uz) + bz, so z can leave "
+     "(0, 1).", "the bias goes inside: z_t = σ(x_t Wz + h_{t−1} Uz + bz)."),
+    ("bias_outside_activation", {"br_outside"},
+     "Your reset gate adds br after the sigmoid: σ(x_t Wr + h_{t−1} Ur) + br.",
+     "the bias goes inside: r_t = σ(x_t Wr + h_{t−1} Ur + br)."),
+    ("bias_outside_activation", {"b_outside"},
+     "Your candidate adds b after the tanh: tanh(x_t W + (r_t ⊙ h_{t−1}) U) + b.",
+     "the bias goes inside: h̃_t = tanh(x_t W + (r_t ⊙ h_{t−1}) U + b)."),
     ("tanh_for_gates", {"tanh_for_gates"},
      "Your gates use tanh; gates must lie in (0, 1), so they use σ.",
      "z and r go through σ; only the candidate h̃ uses tanh."),
@@ -141,6 +155,8 @@ def step_backward_with(dh, c, p, flags=frozenset(), reset_after=False):
         tanh_local = 1.0
     elif "delta_one_minus_h" in flags:
         tanh_local = 1.0 - h_tilde
+    elif "delta_square_outside" in flags:
+        tanh_local = (1.0 - h_tilde) ** 2
     else:
         tanh_local = 1.0 - h_tilde ** 2
     delta = dh * z_share * tanh_local
@@ -279,6 +295,9 @@ _SHARED_BACKWARD = (
     ("tanh_derivative_not_squared", {"delta_one_minus_h"},
      "Your δ uses 1 − h̃_t, but tanh's derivative from its output is 1 − h̃_t², squared.",
      "d tanh(a)/da = 1 − tanh(a)², so δ_t = δh_t ⊙ z_t ⊙ (1 − h̃_t²): write h_tilde ** 2."),
+    ("tanh_derivative_bracket", {"delta_square_outside"},
+     "Your δ uses (1 − h̃_t)², but tanh's derivative from its output is 1 − h̃_t²: only h̃_t is "
+     "squared.", "write (1.0 - h_tilde ** 2), not (1.0 - h_tilde) ** 2."),
     ("missing_tanh_derivative", {"delta_no_dtanh"},
      "Your δ stops before the tanh: the factor 1 − h̃_t² is missing.",
      "δ is the gradient w.r.t. the candidate's pre-activation: δ_t = δh_t ⊙ z_t ⊙ (1 − h̃_t²)."),
@@ -420,7 +439,8 @@ def bptt_with(params, cache, dy, step_flags=frozenset(), loop=frozenset()):
                     "Wr": x[t].T @ d["dr"], "Ur": h_rec["Ur"].T @ d["dr"],
                     "W": x[t].T @ d["delta"], "U": rh.T @ d["delta"],
                     "Wy": h_out.T @ dlogits[t], "bz": d["dz"].sum(0), "br": d["dr"].sum(0),
-                    "b": d["delta"].sum(0), "by": dlogits[t].sum(0)}
+                    "b": d["delta"].sum(0), "by": dlogits[t].sum(0),
+                    "_d": d, "_in": {"x": x[t], "h_prev": hp, "rh": r[t] * hp}}   # for checks
     grads = {k: sum(s[k] for s in share.values()) for k in params}
     scale = {"mean_N": N, "mean_T": T, "mean_NT": N * T}
     for flag, n in scale.items():
