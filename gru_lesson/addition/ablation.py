@@ -19,13 +19,13 @@ minibatch for the others (``samples`` counts what each saw).
     result = climb("biases", seed=0)        # {"solved_step": 700, "samples": 700, ...}
     table = ladder(seeds=(0, 1, 2))         # every rung, every seed
 
-A rung is solved at the first checkpoint where the held-out random pairs are 100% exact under
-both decodings, the threshold y > 0.5 and the seed's MATLAB round (halves up). The carry-chain
-set is measured there too: random pairs rarely need a long carry, so a net can pass them and
-still drop one.
+A rung is solved at the first checkpoint where gl.train's 1,000 random 16-bit VALIDATION pairs
+are 100% exact under both decodings, the threshold y > 0.5 and the seed's MATLAB round (halves
+up); the train rung stops by gl.train's own, stricter validation. Then, never to decide
+anything, each rung is measured on the TEST set, the 1,000 held-out 16-bit pairs (both
+decodings), and on the carry-chain set: random pairs rarely need a long carry, so a net can
+pass them and still drop one.
 """
-
-import functools
 
 import numpy as np
 
@@ -33,9 +33,8 @@ from ..engine.checks import natural_int, positive_int
 from ..engine.fast import backward_from_logits, forward
 from ..engine.optim import Adam
 from ..engine.params import BIASES, as_generator, init_params
-from .adder import PairScorer
-from .data import carry_chain_pairs, held_out_pairs
 from .seed_training import CORNERS, SEED_ETA, SEED_HIDDEN, _seed_samples
+from .train import _scorer
 
 RUNGS = ("seed", "biases", "cross_entropy", "adam", "train")
 WHY = {
@@ -58,8 +57,9 @@ def climb(rung, seed=0, *, max_steps=None, check_every=None, biases="all"):
     """Train one rung of the ladder (see the module docstring) and measure it. Returns a dict:
 
     rung, seed, solved_step (None if not solved within max_steps), steps (taken), samples
-    (sequences seen), held_out ({"threshold", "matlab_round"} exact-sum rates at the end),
-    carry_chains (exact-sum rate at the end), params.
+    (sequences seen), validation and test ({"threshold", "matlab_round"} exact-sum rates at the
+    end on the validation pairs and on the held-out test pairs), carry_chains (exact-sum rate at
+    the end), params.
 
     max_steps: default 4,000 for the SGD rungs and 1,000 for adam; the train rung uses
     gl.train's own budget and stopping rule (random and carry-chain pairs 100%). check_every:
@@ -102,8 +102,8 @@ def climb(rung, seed=0, *, max_steps=None, check_every=None, biases="all"):
                 params[k] -= SEED_ETA * grads[k]
         else:
             adam.step(params, grads, scale=1.0 / batch, clip=CLIP)
-        if step % check_every == 0 and _held_out(params) == {"threshold": 1.0,
-                                                             "matlab_round": 1.0}:
+        if step % check_every == 0 and _rates(params, "random") == {"threshold": 1.0,
+                                                                    "matlab_round": 1.0}:
             solved_step = step
             break
     return _result(rung, seed, solved_step, step, step * batch, params)
@@ -136,26 +136,18 @@ def _climb_train(seed, max_steps, check_every):
     kwargs = {} if max_steps is None else {"max_steps": positive_int(max_steps, "max_steps")}
     params, history = train(seed=seed, check_every=check_every, progress=False, **kwargs)
     solved = history.solved_step
-    if solved is not None and _held_out(params)["matlab_round"] < 1.0:
+    if solved is not None and _rates(params, "random")["matlab_round"] < 1.0:
         solved = None                                     # not solved under both decodings
     return _result("train", seed, solved, history.steps, history.steps * BATCH, params)
 
 
 def _result(rung, seed, solved_step, steps, samples, params):
     return {"rung": rung, "seed": seed, "solved_step": solved_step, "steps": steps,
-            "samples": samples, "held_out": _held_out(params),
-            "carry_chains": _carry_scorer().accuracy(params)["threshold"], "params": params}
+            "samples": samples, "validation": _rates(params, "random"),
+            "test": _rates(params, "held_out"),
+            "carry_chains": _scorer("carry").accuracy(params)["threshold"], "params": params}
 
 
-def _held_out(params):
-    return _held_out_scorer().accuracy(params, ("threshold", "matlab_round"))
-
-
-@functools.lru_cache(maxsize=1)
-def _held_out_scorer():
-    return PairScorer(*held_out_pairs())
-
-
-@functools.lru_cache(maxsize=1)
-def _carry_scorer():
-    return PairScorer(*carry_chain_pairs())
+def _rates(params, name):
+    """{decoding: exact-sum rate} on one of gl.train's fixed sets, under both decodings."""
+    return _scorer(name).accuracy(params, ("threshold", "matlab_round"))
