@@ -443,8 +443,8 @@ $$\frac{\partial f}{\partial x_i} \approx \frac{f(x + \varepsilon e_i) - f(x - \
 {2\varepsilon},$$
 
 where $e_i$ is 1 at entry $i$ and 0 elsewhere. This **centred** difference is off by
-$O(\varepsilon^2)$, about $10^{-10}$ at $\varepsilon = 10^{-5}$; the one-sided
-$(f(x + \varepsilon e_i) - f(x)) / \varepsilon$ is off by $O(\varepsilon)$.
+$O(\varepsilon^2)$; the one-sided $(f(x + \varepsilon e_i) - f(x)) / \varepsilon$ is off by
+$O(\varepsilon)$, a difference the check below can see.
 
 Write `numerical_gradient(f, x, eps=1e-5)`: `f` takes an array shaped like `x` and returns a
 number; return the array of all $\partial f / \partial x_i$, shaped like `x` (of any number of
