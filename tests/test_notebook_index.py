@@ -38,3 +38,22 @@ def test_notebooks_are_committed_executed_and_checked():
         assert len(checked) >= 3, f"{path.name}: mark at least 3 cells # NBVAL_CHECK_OUTPUT"
         first = nb["cells"][0]
         assert first["cell_type"] == "markdown", f"{path.name}: open with the learning goals"
+
+
+def test_every_notebook_names_its_kernel():
+    # Other front ends (nbclient, Voila, JupyterHub, the static site) then never ask for one.
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        meta = json.loads(path.read_text())["metadata"]
+        spec = meta.get("kernelspec", {})
+        assert spec.get("name") == "python3" and spec.get("language") == "python", path.name
+        assert meta.get("language_info", {}).get("name") == "python", path.name
+
+
+def test_notebooks_print_the_reading_engine_not_the_fast_one():
+    # Notebooks 01 and 02 show engine/gru.py; the fast engine appears only in an aside.
+    for name in ("01_forward_pass.ipynb", "02_backprop_through_time.ipynb"):
+        nb = json.loads((NOTEBOOKS / name).read_text())
+        code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+        assert "show_source(" in code, f"{name}: show the reading engine with show_source"
+        assert "def show_source" not in code and "inspect.getsource" not in code, \
+            f"{name}: no source-printing helper in a notebook cell (use teach.source)"
