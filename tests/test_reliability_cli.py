@@ -32,14 +32,19 @@ def assert_one_line(err, status, got, *words):
 
 # ------------------------------------------------------------------ 2: --output
 
-@pytest.mark.parametrize("output", ["/proc/w.npz", "long", "/dev/null", "folder"])
+@pytest.mark.parametrize("output", ["/proc/w.npz", "long", "pipe", "folder"])
 def test_an_unwritable_output_is_refused_before_training(tmp_path, output):
-    path = {"long": str(tmp_path / ("a" * 300 + ".npz")), "folder": str(tmp_path)}.get(output,
-                                                                                     output)
+    """("pipe" stands in for /dev/null, which a regression must not be able to replace.)"""
+    (tmp_path / "out").mkdir()
+    where = tmp_path / "out"
+    if output == "pipe":
+        os.mkfifo(where / "w.npz")
+    path = {"long": str(where / ("a" * 300 + ".npz")), "folder": str(where),
+            "pipe": str(where / "w.npz")}.get(output, output)
     out = run("train", "--bits", "4", "--max-steps", "20", "--no-progress", "--output", path)
     assert out.stdout == ""                                  # no training ran
     assert_one_line(out.stderr, 2, out.returncode, "cannot write")
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in where.iterdir()] == (["w.npz"] if output == "pipe" else [])
 
 
 def test_a_save_that_fails_after_training_is_one_line_and_status_2(tmp_path, capsys,

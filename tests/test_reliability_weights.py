@@ -5,6 +5,7 @@ a zero-size net is refused (9); a file starting with "PK" gets no pickle advice 
 import io
 import json
 import os
+import stat
 import subprocess
 import sys
 import textwrap
@@ -198,12 +199,15 @@ def test_an_unwritable_place_is_a_value_error(params, tmp_path, where):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_device_is_never_replaced(params):
-    before = os.stat("/dev/null")
+def test_a_special_file_is_never_replaced(params, tmp_path):
+    """Renaming over /dev/null (as root) replaced the device itself. A named pipe stands in for
+    it here, so that a regression cannot break the machine's /dev/null."""
+    fifo = tmp_path / "pipe.npz"
+    os.mkfifo(fifo)
     with pytest.raises(ValueError, match="not a regular file"):
-        gl.save_params(params, "/dev/null")
-    after = os.stat("/dev/null")
-    assert (after.st_ino, after.st_rdev) == (before.st_ino, before.st_rdev)
+        gl.save_params(params, fifo)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe.npz"]
 
 
 # ------------------------------------------------------------------ 9: zero-size nets
