@@ -188,7 +188,8 @@ def _read_capped(path):
         if e.errno == errno.EISDIR:
             raise ValueError(f"cannot read weights file {path}: it is a folder; give the .npz "
                              "file inside it") from None
-        raise ValueError(f"cannot read weights file {path}: {e.strerror or e}") from None
+        raise ValueError(f"cannot read weights file {path}: {e.strerror or e}; check the name "
+                         "(gl.save_params writes one)") from None
     info = os.fstat(fd)
     problem = None
     if stat.S_ISDIR(info.st_mode):
