@@ -97,7 +97,12 @@ def _drop_stdout():
 
 def _build_parser():
     p = _Parser(prog="python -m gru_lesson",
-                description="A GRU that adds binary numbers: use it, train it, check it.")
+                description="A GRU that adds binary numbers: use it, train it, check it.",
+                epilog=f"Limits: add takes numbers below 2^{MAX_BITS} and weights files up to "
+                       f"64 MiB; train --bits and --hidden-size at most {MAX_TRAIN_BITS}, "
+                       f"--max-steps and reproduce-seed --iterations at most {MAX_STEPS:,} "
+                       "(see each command's --help). Bad input: one line, exit status 2; "
+                       "Ctrl-C: 130; a closed pipe: 141.")
     sub = p.add_subparsers(dest="command", metavar="command", parser_class=_Parser)
 
     q = sub.add_parser("add", help="add two numbers with the trained net, bit by bit",

@@ -132,6 +132,9 @@ def test_cli_help_documents_the_limits(capsys):
     cli.main(["train", "--help"])
     out = " ".join(capsys.readouterr().out.split())
     assert "at most 1024" in out and "at most 1,000,000" in out and "8,388,608" in out
+    cli.main(["--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "below 2^256" in out and "64 MiB" in out and "at most 1024" in out
 
 
 # ------------------------------------------------------------------ 13: the summary's wording
