@@ -79,14 +79,14 @@ def torch_train(seed, fresh_16=None, *, lr, beta2, clip, batch_size=64, bits=16,
     batches = TrainingBatches(bits, batch_size - n_streams, rng)
     streams = CarryStreams(n_streams, bits + 1, hidden_size, rng)
 
-    def exact(scorer):
+    def exact(scorer, tree=None):
         """gl's prefix-tree check with torch's GRU: one GRU step per depth for all its nodes,
         each from its parent's hidden state. Boolean array: is each pair exact?"""
         ok = np.zeros(scorer.size, dtype=bool)
         with torch.no_grad():
             h = torch.zeros(1, 1, hidden_size)
             bad = np.zeros(1, dtype=bool)
-            for parent, code, target, ending, end_node in _torch_tree(scorer):
+            for parent, code, target, ending, end_node in tree or _torch_tree(scorer):
                 out, h = gru(code, h[:, torch.from_numpy(parent)])
                 logits = head(out[0])[:, 0].numpy()
                 bad = ((logits > 0) != target) | bad[parent]     # y > 0.5  <=>  logit > 0
@@ -94,6 +94,7 @@ def torch_train(seed, fresh_16=None, *, lr, beta2, clip, batch_size=64, bits=16,
         return ok
 
     check_set = PairScorer(*fresh_16) if fresh_16 is not None else None
+    check_tree = _torch_tree(check_set) if check_set is not None else None
     trained = 0.0
     solved = None
     for step in range(1, max_steps + 1):
@@ -113,7 +114,7 @@ def torch_train(seed, fresh_16=None, *, lr, beta2, clip, batch_size=64, bits=16,
         opt.step()
         trained += time.perf_counter() - t
         if check_set is not None and check_every and step % check_every == 0 and \
-                exact(check_set).all():                       # not timed
+                exact(check_set, check_tree).all():           # not timed
             solved = step
             break
     return solved, trained, exact
