@@ -259,3 +259,24 @@ def test_boxes_prove_a_hand_built_adder_but_not_the_shipped_net(pretrained):
     params = dict(pretrained, bhn=np.zeros(16))
     with pytest.raises(ValueError, match="reset-after"):
         gl.box_abstraction(params)
+
+
+
+def test_boxes_split_by_input_history(pretrained):
+    from test_analysis import exact_adder
+
+    assert gl.box_abstraction(exact_adder(), history=2).proven
+    for k in (1, 3):
+        run = gl.box_abstraction(pretrained, iterations=8, history=k)
+        assert run.lo.shape == (2, (4 ** (k + 1) - 1) // 3, 16)
+        assert not run.proven and run.undecided_at is not None
+    # the history boxes refine the single box: never wider, unit by unit
+    one = gl.box_abstraction(pretrained, iterations=2)
+    split = gl.box_abstraction(pretrained, iterations=2, history=2)
+    for c in (0, 1):
+        full = split.lo[c, :, 0] <= split.hi[c, :, 0]
+        assert (split.lo[c, full] >= one.lo[c, 0] - 1e-12).all()
+        assert (split.hi[c, full] <= one.hi[c, 0] + 1e-12).all()
+    for bad in (-1, 9, 1.5):
+        with pytest.raises(ValueError, match="history must be an integer from 0 to 8"):
+            gl.box_abstraction(pretrained, history=bad)
