@@ -118,8 +118,9 @@ def _build_parser():
     q.set_defaults(run=_cmd_add)
 
     q = sub.add_parser("train", help="train an adder and save it",
-                       description="Train with gl.train (batched Adam, early stop when the "
-                                   "held-out random pairs and the carry-chain set are all right). "
+                       description="Train with gl.train (batched Adam, early stop on a "
+                                   "validation set: random pairs, small sums, carry chains and "
+                                   "the hardest-sum margin; then a separate test set). "
                                    f"Limits: (bits + 1) x {BATCH} x hidden-size <= "
                                    f"{MAX_STEP_STATE:,} (one step's state, about 0.7 GB).")
     q.add_argument("--bits", type=_positive_int(MAX_TRAIN_BITS), default=16,
