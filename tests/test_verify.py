@@ -280,3 +280,23 @@ def test_boxes_split_by_input_history(pretrained):
     for bad in (-1, 9, 1.5):
         with pytest.raises(ValueError, match="history must be an integer from 0 to 8"):
             gl.box_abstraction(pretrained, history=bad)
+
+
+# ------------------------------------------------------------------------------ notebook 5's check
+
+@pytest.mark.parametrize("answer, passed, mistake", [
+    (..., False, "not_attempted"), (2_995_731, True, None), (3_000_000, True, None),
+    (2_995_730, False, "too_few"),
+    (1_000_000, False, "forgot_the_three"), (3e-6, False, "rate_not_count"),
+    (500_000, False, "too_few"), (10 ** 8, False, "more_than_needed"),
+    ("3e6", False, "not_a_number"), (True, False, "not_a_number"),
+])
+def test_tests_needed_checker_names_the_mistake(answer, passed, mistake, capsys):
+    from gru_lesson.exercises import inline
+
+    result = inline.check_tests_needed(answer)
+    assert (result.passed, result.mistake) == (passed, mistake)
+    assert capsys.readouterr().out.strip() == result.message.strip()
+    if passed:                       # the smallest n that works is what the library computes
+        n = 2_995_731
+        assert gl.failure_rate_bound(n) < 1e-6 <= gl.failure_rate_bound(n - 1)

@@ -11,6 +11,7 @@ cannot hide) and compares with the reading engine (gru_lesson.engine.gru):
                   check_dr(fn)             fn(delta, h_prev, r, U) -> dr_t
                   check_dU(fn)             fn(r, h_prev, delta) -> dE/dU, summed over t
     notebook 04   check_carry_unit_guess(guess, params)   a hidden unit that carries
+    notebook 05   check_tests_needed(n)    the fewest random tests that bound a failure rate
 
 Each prints one verdict and returns a CheckResult, exactly as the exercises notebook's
 checkers do (gru_lesson.exercises.checkers): "✅ Correct: ...", "❌ <the mistake, by name>"
@@ -348,6 +349,47 @@ def check_carry_unit_guess(guess, params=None):
                 f"to hold it: a carry unit's correlation is {CARRY_THRESHOLD:g} or more, up or "
                 f"down.",
                 "look for the tallest bars, up or down.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebook 05: how many random tests
+# ---------------------------------------------------------------------------------------------
+
+@_checker("Your turn, tests needed")
+def check_tests_needed(n, rate=1e-6, confidence=0.95):
+    """n: the fewest random tests that, all passed, bound the failure rate below ``rate``.
+
+    Correct from the exact count, the smallest n with (1 - rate)^n <= 1 - confidence, up to 1%
+    more (the rule of three's 3 / rate is accepted)."""
+    import math
+
+    exercise = "Your turn, tests needed"
+    if n is Ellipsis or n is None:
+        raise _not_attempted(exercise, "n_tests")
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, float, np.integer,
+                                                             np.floating)) or not n == n:
+        raise _fail(exercise, "not_a_number", f"Your answer {n!r} is not a number of tests.",
+                    "write a whole number, e.g. n_tests = 1000.")
+    need = math.ceil(math.log(1 - confidence) / math.log1p(-rate))
+    if need <= n <= 1.01 * need:
+        return CheckResult(exercise, True, None,
+                           f"✅ Correct: {need:,} passed tests (about 3 / {rate:g}) bound the "
+                           f"failure rate below {rate:g} at {confidence:.0%}.")
+    if 0 < n < 1:
+        raise _fail(exercise, "rate_not_count", f"{n:g} is a rate, not a number of tests.",
+                    "turn the rule round: p < 3 / n means n > 3 / p.")
+    if abs(n - 1 / rate) <= 0.01 / rate:
+        raise _fail(exercise, "forgot_the_three",
+                    f"With {n:,.0f} tests all passed, the rate is only bounded below "
+                    f"{3 * rate:g}, three times too high.",
+                    "-ln(0.05) is about 3: you need about 3 / p tests, not 1 / p.")
+    if n < need:
+        bound = -math.expm1(math.log(1 - confidence) / max(n, 1))
+        shown = f"{bound:.2g}" if f"{bound:.2g}" != f"{rate:.2g}" else f"{bound:.8g}"
+        raise _fail(exercise, "too_few", f"{n:,.0f} tests bound the rate only below {shown}, "
+                    f"not below {rate:g}.", "solve (1 - p)^n = 0.05 for n, or use n ≈ 3 / p.")
+    raise _fail(exercise, "more_than_needed", f"{n:,.0f} tests are enough, but not the fewest.",
+                "the fewest is about 3 / p: (1 - p)^n = 0.05.")
 
 
 # ---------------------------------------------------------------------------------------------
