@@ -409,7 +409,7 @@ class TrainPanel:
 
     def _on_procedure(self, change):
         # Each procedure has its own natural length: the seed ran 10,000 samples; the fast
-        # trainer stops by itself once every held-out sum is right.
+        # trainer stops by itself once its validation checks pass.
         self.steps.value = self._seed_iterations if change["new"] == "seed" else self._fast_steps
         self.plot.value = loss_curve_svg([], title=self._plot_title())
         self._sync_controls()
