@@ -19,6 +19,7 @@ from importlib import resources
 import numpy as np
 
 from ..engine.fast import backward_from_logits, forward
+from ..engine.losses import bce_with_logits
 from ..engine.optim import Adam
 from ..engine.params import as_generator, init_params
 from ..engine.rnn import rnn_backward_from_logits, rnn_forward, rnn_init_params
@@ -66,9 +67,10 @@ def last_step_loss_and_grads(model, params, x, target, *, return_dh=False):
     _, cache = fwd(params, x)
     a = cache.logits[-1, :, 0]                                        # (N,)
     n = a.shape[0]
-    loss = float(np.mean(np.logaddexp(0.0, a) - target * a))
+    E, dE_da = bce_with_logits(a, target)                             # the package's one BCE
+    loss = E / n                                                      # the mean over the batch
     dlogits = np.zeros_like(cache.logits)
-    dlogits[-1, :, 0] = (0.5 * np.tanh(0.5 * a) + 0.5 - target) / n   # (sigmoid(a) - d) / N
+    dlogits[-1, :, 0] = dE_da / n                                     # (sigmoid(a) - d) / N
     if return_dh:
         grads, dh, _ = bwd(params, cache, dlogits, return_dh=True)
         return loss, grads, dh
