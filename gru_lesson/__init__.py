@@ -69,7 +69,7 @@ _LAZY = {
     **dict.fromkeys(["load_pretrained", "save_params", "load_params"], "addition.weights"),
     **dict.fromkeys(["carry_units", "run_clamped", "clamped_sums"], "addition.analysis"),
     **dict.fromkeys(["hardest_sums", "verify_exhaustive", "failure_rate_bound",
-                     "box_abstraction"], "addition.verify"),
+                     "box_abstraction", "box_growth"], "addition.verify"),
     **dict.fromkeys(["from_torch", "to_torch"], "torch_compat"),
     **dict.fromkeys(["rnn_init_params", "rnn_forward", "rnn_backward",
                      "rnn_backward_from_logits", "rnn_loss_and_grads", "RNNCache"], "engine.rnn"),

@@ -300,3 +300,13 @@ def test_tests_needed_checker_names_the_mistake(answer, passed, mistake, capsys)
     if passed:                       # the smallest n that works is what the library computes
         n = 2_995_731
         assert gl.failure_rate_bound(n) < 1e-6 <= gl.failure_rate_bound(n - 1)
+
+
+def test_box_growth_separates_a_contraction_from_the_shipped_net(pretrained):
+    from test_analysis import exact_adder
+
+    shipped = gl.box_growth(pretrained, n_states=200)
+    assert shipped.shape == (800,) and shipped.min() > 1.0       # every box comes out bigger
+    assert gl.box_growth(exact_adder(), n_states=100).max() < 1e-3   # saturated: boxes vanish
+    with pytest.raises(ValueError, match="n_states must be an integer from 1"):
+        gl.box_growth(pretrained, n_states=0)

@@ -35,6 +35,7 @@ import numpy as np
 
 from ..engine.activations import sigmoid
 from ..engine.checks import is_int
+from ..engine.fast import forward
 from .adder import _check_adder
 
 EXHAUSTIVE_MAX_BITS = 14         # 4^14 = 268 million sums; bits = 12 takes under a minute
@@ -475,3 +476,30 @@ def _interval_product(a_lo, a_hi, b_lo, b_hi):
     """The range of a * b, unit by unit, for a in [a_lo, a_hi] and b in [b_lo, b_hi]."""
     corners = np.stack([a_lo * b_lo, a_lo * b_hi, a_hi * b_lo, a_hi * b_hi])
     return corners.min(axis=0), corners.max(axis=0)
+
+
+def box_growth(params, n_states=500, rng=0, eps=1e-6):
+    """How much one interval step widens a tiny box around states the net really reaches.
+
+    States h_t are sampled from 200 random 16-bit sums; for each and each input pair, a box of
+    half-width eps around it goes through the interval step. Returns the factors (widest unit
+    out) / (width in), n_states * 4 of them. Above 1 everywhere means any box, however small,
+    comes out bigger, so no finite set of boxes can settle into an invariant with decided
+    outputs by itself; below 1 means small boxes shrink (a contraction).
+    """
+    from .data import addition_batch, random_pairs
+
+    _check_adder(params)
+    n_states = _check_range(n_states, "n_states", 100_000)
+    b = {k: params.get(k, np.zeros(params["Uz"].shape[1] if k != "by" else 1))
+         for k in ("bz", "br", "b", "by")}
+    x, _ = addition_batch(*random_pairs(200, 16, rng))
+    _, cache = forward(params, x)
+    hs = cache.h.reshape(-1, cache.h.shape[-1])
+    pick = np.random.default_rng(rng).choice(len(hs), min(n_states, len(hs)), replace=False)
+    factors = []
+    for code in range(4):
+        xx = np.array([code & 1, code >> 1], dtype=float)
+        lo, hi = _box_step(params, b, xx, hs[pick] - eps, hs[pick] + eps)
+        factors.append((hi - lo).max(axis=1) / (2 * eps))
+    return np.concatenate(factors)
