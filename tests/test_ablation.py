@@ -84,3 +84,21 @@ def test_ladder_lists_every_rung_and_seed_without_params():
 def test_bad_arguments_are_clear(kwargs, match):
     with pytest.raises(ValueError, match=match):
         ablation.climb(**kwargs)
+
+
+def test_the_data_rung_is_gl_train_stopped_like_the_rungs_below_and_train_adds_the_checks():
+    # one change per rung: data = gl.train's batches stopped on the random validation pairs
+    # alone; train = the same batches stopped by gl.train's full validation (later here)
+    data = ablation.climb("data", seed=0, max_steps=400, check_every=10)
+    same, hist = gl.train(seed=0, max_steps=400, check_every=10, checks=("random",),
+                          progress=False)
+    assert all(np.array_equal(data["params"][k], same[k]) for k in same)
+    assert data["solved_step"] == hist.solved_step is not None
+    assert data["validation"] == {"threshold": 1.0, "matlab_round": 1.0}
+    assert data["samples"] == data["steps"] * ablation.BATCH
+    full = ablation.climb("train", seed=0, max_steps=400, check_every=10)
+    ref, _ = gl.train(seed=0, max_steps=400, check_every=10, progress=False)
+    assert all(np.array_equal(full["params"][k], ref[k]) for k in ref)
+    assert full["steps"] > data["steps"]             # the stricter stop trained on
+    assert full["carry_chains"] == 1.0               # part of its validation
+    assert ablation.RUNGS.index("data") == ablation.RUNGS.index("adam") + 1
