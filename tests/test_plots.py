@@ -151,6 +151,11 @@ def test_training_curves_plot_the_history():
         plots.training_curves(FakeHistory())
     fig = plots.training_curves(h, loss_label="mean BCE per output bit")
     assert fig.axes[0].get_ylabel() == "mean BCE per output bit (log scale)"
+    # the seed's trainer scores the held-out pairs: the legend names that set, not validation
+    seed_h = FakeHistory(loss=[1.0, 0.5], checkpoints=[2],
+                         accuracy={"threshold": [1.0], "matlab_round": [0.75]})
+    labels = [ln.get_label() for ln in plots.training_curves(seed_h).axes[1].get_lines()]
+    assert labels == ["held-out, decoded with y > 0.5", "held-out, decoded with MATLAB round()"]
 
 
 def test_output_probabilities():

@@ -365,6 +365,11 @@ def test_train_panel_trains_and_hands_the_net_to_the_adder(shipped):
     assert f"Held-out accuracy: {100 * acc:.1f}% of 1,000 random 16-bit sums" in status
     assert "The adder above now uses this net" in status
     assert not panel.train_button.disabled and panel.stop_button.disabled
+    # a net that reached the carry-chain check: its rate is named as validation, not test
+    ok, hist = gl.train(hidden_size=16, seed=0, max_steps=150, check_every=25, progress=False)
+    sentence = plain(widgets._accuracy_sentence(hist))
+    assert f"{100 * hist.final_accuracy['carry']:.1f}%" in sentence
+    assert "carry-chain sums up to 256 bits (a validation set" in sentence
     # the same seed gives the same net
     again, _ = gl.train(hidden_size=4, seed=5, max_steps=30, progress=False)
     assert all(np.array_equal(params[k], again[k]) for k in params)

@@ -120,7 +120,8 @@ def training_curves(history, *, title="Training", smooth=None, loss_label="loss"
 
     names = {"random": "validation: random pairs", "small": "validation: small sums",
              "carry": "validation: carry chains",
-             "threshold": "decoded with y > 0.5", "matlab_round": "decoded with MATLAB round()"}
+             "threshold": "held-out, decoded with y > 0.5",
+             "matlab_round": "held-out, decoded with MATLAB round()"}
     markers = ("o", "s", "^", "D")
     for k, (key, acc) in enumerate(history.accuracy.items()):
         ax_acc.plot(history.checkpoints, acc, marker=markers[k % 4], markersize=7,

@@ -461,8 +461,9 @@ def _accuracy_sentence(history):
         text = (f"<b>Held-out accuracy: {100 * held_out:.1f}%</b> of 1,000 random 16-bit "
                 "sums exactly right (a test set: training stopped on other sums)")
         carry = final.get("carry", float("nan"))
-        if carry == carry:                       # measured (NaN until the random set is 100%)
-            text += f"; carry-chain sums up to 256 bits: {100 * carry:.1f}%"
+        if carry == carry:               # measured (NaN until the sets before it are 100%)
+            text += (f"; the carry-chain sums up to 256 bits (a validation set: they decided "
+                     f"when to stop): {100 * carry:.1f}%")
         return text + "."
     if "threshold" in final:
         return (f"<b>Held-out accuracy: {100 * final['threshold']:.1f}%</b> of 1,000 random "
