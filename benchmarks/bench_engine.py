@@ -34,6 +34,8 @@ import numpy as np  # noqa: E402
 
 import gru_lesson as gl  # noqa: E402
 from gru_lesson.engine import gru as reading  # noqa: E402
+from gru_lesson.engine.losses import half_squared_error  # noqa: E402
+from gru_lesson.torch_compat import grads_from_torch  # noqa: E402
 
 SIZES = ((16, 64, 16), (16, 64, 64), (64, 256, 128))   # (T, N, H)
 D, O = 2, 1
@@ -51,12 +53,6 @@ def blas_info():
     return "; ".join(rows) or "no BLAS found by threadpoolctl"
 
 
-def to_torch_gru(params, dtype):
-    """torch.nn.GRU + Linear holding the same weights as reset-after engine params (gl.to_torch:
-    torch orders the gates (r, z, n) and its update gate is 1 - our z)."""
-    return gl.to_torch(params, dtype=str(dtype))
-
-
 def torch_step(gru, lin, xt, dt):
     """One forward + backward of E = 1/2 sum (sigmoid(Linear(GRU(x))) - d)^2."""
     gru.zero_grad(set_to_none=True)
@@ -69,18 +65,18 @@ def torch_step(gru, lin, xt, dt):
 
 
 def check_same_maths(T, N, H, rng):
-    """The reset-after engine and torch float64 agree on E and on dE/dU (= weight_hh's n rows)."""
+    """The reset-after engine and torch float64 agree on E and on every gradient (torch's mapped
+    to our names by the one converter, torch_compat.grads_from_torch)."""
     import torch
     params = gl.init_params(D, H, O, rng=rng)
     params["bhn"] = rng.uniform(-1, 1, H)
     x = rng.integers(0, 2, (T, N, D)).astype(np.float64)
     d = rng.integers(0, 2, (T, N, O)).astype(np.float64)
     E, grads = gl.loss_and_grads(params, x, d)
-    gru, lin = to_torch_gru(params, torch.float64)
+    gru, lin = gl.to_torch(params, dtype="float64")
     Et = torch_step(gru, lin, torch.as_tensor(x), torch.as_tensor(d)).item()
-    dU_torch = gru.weight_hh_l0.grad[2 * H:].numpy().T
-    errs = (abs(E - Et) / abs(Et), gl.rel_error(grads["U"], dU_torch),
-            gl.rel_error(grads["Wy"], lin.weight.grad.numpy().T))
+    torch_grads = grads_from_torch(gru, lin)
+    errs = (abs(E - Et) / abs(Et), *(gl.rel_error(grads[k], torch_grads[k]) for k in grads))
     if max(errs) > 1e-10:
         raise SystemExit(f"engine and torch disagree (rel. errors {errs}); not benchmarking")
     return max(errs)
@@ -89,7 +85,8 @@ def check_same_maths(T, N, H, rng):
 def reading_loss_and_grads(params, x, d):
     """What gl.loss_and_grads computes, with the reading engine."""
     y, cache = reading.forward(params, x)
-    return 0.5 * float(np.sum((y - d) ** 2)), reading.backward(params, cache, y - d)
+    E, dy = half_squared_error(y, d)
+    return E, reading.backward(params, cache, dy)
 
 
 def time_calls(fn, number):
@@ -110,9 +107,9 @@ def bench_size(T, N, H, repeats, target_seconds, rng):
         "engine RA": lambda: gl.loss_and_grads(params_ra, x, d),
         "reading": lambda: reading_loss_and_grads(params, x, d),
     }
-    for name, dtype in (("torch f32", torch.float32), ("torch f64", torch.float64)):
-        gru, lin = to_torch_gru(params_ra, dtype)
-        xt, dt = torch.as_tensor(x, dtype=dtype), torch.as_tensor(d, dtype=dtype)
+    for name, dtype in (("torch f32", "float32"), ("torch f64", "float64")):
+        gru, lin = gl.to_torch(params_ra, dtype=dtype)
+        xt, dt = (torch.as_tensor(a, dtype=getattr(torch, dtype)) for a in (x, d))
         candidates[name] = (lambda g=gru, li=lin, a=xt, b=dt: torch_step(g, li, a, b))
     number = {}
     for name, fn in candidates.items():     # warm up, and pick calls per repeat

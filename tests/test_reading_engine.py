@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import gru_lesson as gl
+from gru_lesson import torch_compat as tc
 from gru_lesson.engine import fast
 from gru_lesson.engine import gru as reading
 from gru_lesson.engine.gradcheck import numerical_gradient, rel_error
@@ -131,15 +132,14 @@ def test_step_agrees_with_torch_grucell_forward_and_backward():
     assert_close(h_t, out.detach().numpy(), tol=1e-13)
     assert_close(dx_t, xt.grad.numpy(), tol=1e-12)
     assert_close(dh_prev, ht.grad.numpy(), tol=1e-12)
-    # torch's weight gradients, in torch's layout (gates r, z, n; z is our 1 - z): map ours.
-    ours_ih = np.concatenate([grads["Wr"].T, -grads["Wz"].T, grads["W"].T])
-    ours_hh = np.concatenate([grads["Ur"].T, -grads["Uz"].T, grads["U"].T])
-    assert_close(ours_ih, cell.weight_ih.grad.numpy())
-    assert_close(ours_hh, cell.weight_hh.grad.numpy())
-    assert_close(np.concatenate([grads["br"], -grads["bz"], grads["b"]]),
-                 cell.bias_ih.grad.numpy())
-    assert_close(np.concatenate([grads["br"], -grads["bz"], grads["bhn"]]),
-                 cell.bias_hh.grad.numpy())
+    # torch's gradients, mapped to our names by the one converter (grads_from_torch reads a
+    # torch.nn.GRU's .grad: hand it the cell's).
+    for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+        getattr(gru, name + "_l0").grad = getattr(cell, name).grad
+    theirs = tc.grads_from_torch(gru)
+    assert set(theirs) == set(grads)
+    for k in grads:
+        assert_close(grads[k], theirs[k])
 
 
 def test_bad_input_is_refused_at_the_edge():
@@ -155,6 +155,34 @@ def test_bad_input_is_refused_at_the_edge():
         reading.backward(params, cache, dy[:, :1])
     with pytest.raises(ValueError, match="dh_t has shape"):
         reading.step_backward(np.ones((2, 1)), cache.steps[0], params)
+
+
+def test_a_cache_of_another_gru_is_refused_not_differentiated():
+    # Issue 16, item 10, for the reading engine too: a cache of the other variant or other
+    # sizes would give the gradient of another net without a word.
+    params, x, h0, dy = problem(3, 5, 2, 4, 2, reset_after=False, seed=0)
+    after = dict(params, bhn=np.full(5, 0.3))
+    wider = problem(3, 6, 2, 4, 2, reset_after=False, seed=1)[0]
+    more_outputs = problem(3, 5, 3, 4, 2, reset_after=False, seed=2)[0]
+    _, seed_cache = reading.forward(params, x, h0)
+    _, after_cache = reading.forward(after, x, h0)
+    for p, cache in ((after, seed_cache), (params, after_cache), (wider, seed_cache),
+                     (more_outputs, seed_cache)):
+        with pytest.raises(ValueError, match="another GRU"):
+            reading.backward(p, cache, dy)
+    for p, step in ((after, seed_cache.steps[0]), (params, after_cache.steps[0]),
+                    (wider, seed_cache.steps[0])):
+        with pytest.raises(ValueError, match="another GRU"):
+            reading.step_backward(np.ones((2, 5)), step, p)
+    with pytest.raises(ValueError, match="Cache that engine.gru's forward returned"):
+        reading.backward(params, fast.forward(params, x, h0)[1], dy)
+    with pytest.raises(ValueError, match="StepCache that engine.gru's step_forward"):
+        reading.step_backward(np.ones((2, 5)), seed_cache, params)
+    with pytest.raises(ValueError, match="params must be a dict"):
+        reading.step_backward(np.ones((2, 5)), seed_cache.steps[0], [params])
+    # the right cache still works, step by step and whole
+    assert set(reading.step_backward(np.ones((2, 5)), after_cache.steps[0], after)[2]) >= {"bhn"}
+    assert set(reading.backward(after, after_cache, dy)) == set(after)
 
 
 def test_reading_engine_is_plain():

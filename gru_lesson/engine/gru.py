@@ -71,7 +71,7 @@ def step_backward(dh_t, cache, params):
     Returns (dx_t, dh_prev, grads): dE/dx_t (N, D), dE/dh_{t-1} (N, H), and this step's
     gradients of the gate parameters (Wz, Uz, Wr, Ur, W, U, and bz, br, b, bhn when present).
     """
-    p, c = params, cache
+    p, c = params, _check_cache(cache, StepCache, params)
     x_t, h_prev, z, r, h_tilde = c.x_t, c.h_prev, c.z, c.r, c.h_tilde
     dh_t = float_array(dh_t, "dh_t", h_prev.shape, what="h_prev")
     dz = dh_t * (h_tilde - h_prev) * z * (1 - z)             # through the blend, into z
@@ -118,7 +118,7 @@ def forward(params, x, h0=None):
 
 def backward(params, cache, dy):
     """Gradients of E for every parameter (same keys as params), given dy = dE/dy (T, N, O)."""
-    validate_params(params)
+    _check_cache(cache, Cache, params)
     dy = float_array(dy, "dy", cache.y.shape, what="y")
     dlogits = dy * cache.y * (1 - cache.y)                    # delta_y = dE/d(h_t Wy + by)
     grads = {k: np.zeros_like(v) for k, v in params.items()}
@@ -142,3 +142,22 @@ def _check_step(x_t, h_prev, params):
         raise ValueError(f"x_t must have shape (N, D) = (sequences, {D}), got {x_t.shape}")
     h_prev = float_array(h_prev, "h_prev", (x_t.shape[0], H))
     return x_t, h_prev
+
+
+def _check_cache(cache, kind, params):
+    """cache, when this file's forward made it (a ``kind``) for a GRU of params' sizes and
+    variant; else a ValueError: never the gradient of another GRU. A whole Cache also has its
+    params checked (once: a step's check is cheap, as backward runs it T times)."""
+    if kind is Cache or not isinstance(params, dict) or "W" not in params:
+        validate_params(params)
+    if not isinstance(cache, kind):
+        raise ValueError(f"cache must be the {kind.__name__} that engine.gru's "
+                         f"{'forward' if kind is Cache else 'step_forward'} returned, "
+                         f"got {type(cache).__name__}")
+    step = cache if kind is StepCache else cache.steps[0]
+    made = (step.x_t.shape[1], step.h_prev.shape[1], step.hn is not None)
+    if made != (*params["W"].shape, "bhn" in params) or (
+            kind is Cache and cache.y.shape[2] != params["Wy"].shape[1]):
+        raise ValueError("the cache comes from another GRU (other sizes, or the other variant: "
+                         "one has 'bhn'); use the params you ran forward with")
+    return cache
