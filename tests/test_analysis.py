@@ -132,7 +132,7 @@ def test_not_an_adder_is_rejected():
         analysis.gate_by_pair_and_carry(carrying_net(), units=[7])
 
 
-def test_shipped_adder_has_one_strong_carry_unit():
+def test_shipped_adder_has_carry_units_by_the_threshold_and_the_best_encodes_the_carry():
     # notebook 4 tells its story around this unit; retraining the shipped net must keep it true
     params = gl.load_pretrained()
     corr = analysis.carry_correlations(params)
