@@ -202,8 +202,8 @@ def _train_pretrained_script(monkeypatch):
 
 def test_train_pretrained_refuses_weights_that_fail_a_check(pretrained, monkeypatch, tmp_path):
     script = _train_pretrained_script(monkeypatch)
-    assert script.proven(pretrained)
-    assert not script.proven(planted(pretrained, 5, k=2))
+    assert script.verified(pretrained)
+    assert not script.verified(planted(pretrained, 5, k=2))
     # a net exact on every sampled set but wrong on one small sum is not written
     broken = planted(pretrained, 5, k=1)
     monkeypatch.setattr(script, "check", lambda params: dict.fromkeys(
