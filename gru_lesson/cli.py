@@ -42,6 +42,12 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
+    def _print_message(self, message, file=None):
+        # argparse drops a failed write of --help without a word; let main() report it.
+        file = file or sys.stderr
+        if message and file is not None:
+            file.write(message)
+
 
 class UsageError(Exception):
     """A mistake in the user's input: reported in one line, exit status 2."""
@@ -54,7 +60,8 @@ def main(argv=None):
             status = _run(argv)
         except SystemExit as e:                # argparse: --help, or a usage error (status 2)
             status = e.code
-        sys.stdout.flush()                     # a full disk or a closed pipe shows up here
+        if sys.stdout is not None:             # None when started with stdout closed (>&-)
+            sys.stdout.flush()                 # a full disk or a closed pipe shows up here
         return status
     except KeyboardInterrupt:                  # Ctrl-C, even while NumPy is loading
         print("python -m gru_lesson: interrupted", file=sys.stderr)

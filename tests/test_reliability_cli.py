@@ -88,6 +88,32 @@ def test_a_full_stdout_is_one_line_and_status_1():
                     "No space left on device")
 
 
+def test_help_on_a_full_stdout_is_one_line_and_status_1():
+    # argparse drops a failed write of its help without a word (and exits 0).
+    for args in (["--help"], ["add", "--help"]):
+        with open("/dev/full", "w") as full:
+            out = subprocess.run([sys.executable, "-m", "gru_lesson", *args], stdout=full,
+                                 stderr=subprocess.PIPE, text=True, timeout=120)
+        assert_one_line(out.stderr, 1, out.returncode, "cannot write the output")
+
+
+def test_help_into_a_closed_pipe_exits_quietly():
+    proc = subprocess.Popen([sys.executable, "-m", "gru_lesson", "--help"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 141 and err == b"", err
+
+
+@pytest.mark.parametrize("args", [["add", "1", "2"], ["gradcheck"], ["--help"]])
+def test_a_closed_stdout_is_no_traceback(args):
+    """Started with stdout closed (`>&-`): Python has no sys.stdout at all."""
+    out = subprocess.run([sys.executable, "-m", "gru_lesson", *args], stdout=None,
+                         stderr=subprocess.PIPE, text=True, timeout=120, close_fds=True,
+                         preexec_fn=lambda: os.close(1))
+    assert "Traceback" not in out.stderr and out.returncode in (0, 1), out.stderr
+
+
 def test_ctrl_c_while_numpy_loads_is_quiet(tmp_path):
     """A stand-in numpy that raises KeyboardInterrupt as it is imported: the moment a real
     Ctrl-C hits while NumPy loads, every time."""
