@@ -295,7 +295,51 @@ WRONG = [
           "    return params, losses", "    return params, losses[-1]"),
 ]
 
+# A second class: answers written after the catalogue above was named, tried blind, then named.
+WRONG += [
+    wrong("1a", SIG, "    return 1 / 1 + np.exp(-x)", "operator_precedence"),
+    wrong("1b", "return f * (1.0 - f)", "return f * 1 - f", "always_zero"),
+    wrong("2", FWD_R, 'r = sigmoid(x_t @ params["Wz"] + h_prev @ params["Ur"] + params["br"])',
+          "reset_gate_uses_update_weights"),
+    wrong("2", FWD_H, "h = (1.0 - r) * h_prev + r * h_tilde", "blend_uses_r"),
+    wrong("2", FWD_HT, 'h_tilde = x_t @ params["W"] + (r * h_prev) @ params["U"] + params["b"]',
+          "missing_tanh"),
+    wrong("2", "(r * h_prev)", "(z * h_prev)", "z_in_candidate"),
+    wrong("3", DR, "dr = r * d_rh * dsigmoid_from_output(r)", "dr_r_for_h_prev"),
+    wrong("3", CAND, "+ d_rh * z)", "candidate_path_z_for_r"),
+    wrong("3", DRH, 'd_rh = delta @ params["Ur"].T', "wrong_weight_Ur_for_U"),
+    wrong("3", DZ, "dz = dh * (h_tilde + h_prev) * dsigmoid_from_output(z)", "sign_error"),
+    wrong("3c", RA_CAND, "+ (d_hn @ params['U'].T) * r)", "candidate_path_r_twice"),
+    wrong("3c", RA_DR, "dr = delta * hn", "missing_sigmoid_derivative"),
+    wrong("4", "dlogits = dy * dsigmoid_from_output(cache.y)",
+          "dlogits = dy * dsigmoid_from_output(cache.logits)", "derivative_from_input"),
+    wrong("4", 'grads["U"] += (cache.r[t] * h_prev).T @ delta',
+          'grads["U"] += (cache.r[t] * h_prev).T @ dz', "gradient_wrong_delta"),
+    wrong("4", 'grads["by"] += dlogits[t].sum(axis=0)', 'grads["by"] += dlogits[t].sum(axis=1)',
+          "bias_summed_wrong_axis"),
+    wrong("4", 'grads["U"] += (cache.r[t] * h_prev).T', 'grads["U"] += (cache.r[t - 1] * h_prev).T',
+          "U_grad_r_off_by_one"),
+    wrong("4", 'dh = dlogits[t] @ params["Wy"].T + dh_next', "dh = dh_next", "missing_output_path"),
+    wrong("4", DR, "dr = r * d_rh * dsigmoid_from_output(r)", "dr_r_for_h_prev", cell="3"),
+    wrong("4", CAND, "+ d_rh * z)", "candidate_path_z_for_r", cell="3"),
+    wrong("4", DRH, 'd_rh = delta @ params["Ur"].T', "wrong_weight_Ur_for_U", cell="3"),
+    wrong("4b", "x_plus, x_minus = x.copy(), x.copy()", "x_plus, x_minus = x, x", "zero_gradient"),
+    wrong("4c", "errors[name] = gl.rel_error(grads[name], numeric)",
+          "errors[name] = np.linalg.norm(grads[name] - numeric)", "not_relative"),
+    wrong("4c", "numeric = numerical_gradient(lambda w: loss({**params, name: w}), params[name], "
+          "eps)", "def f(w):\n            params[name] = w\n            return loss(params)\n"
+          "        numeric = numerical_gradient(f, params[name], eps)", "modified_input"),
+]
+
 RIGHT = [
+    right("1a", SIG, "    return np.exp(-np.logaddexp(0, -x))"),
+    right("2", FWD_HT, 'h_tilde = np.tanh(x_t @ params["W"] + r * h_prev @ params["U"] '
+          '+ params["b"])'),
+    right("3c", RA_DR, 'dr = delta * (h_prev @ params["U"] + params["bhn"]) '
+          '* dsigmoid_from_output(r)'),
+    right("4c", "errors[name] = gl.rel_error(grads[name], numeric)",
+          "errors[name] = np.max(np.abs(grads[name] - numeric) / np.maximum(np.abs(grads[name]) "
+          "+ np.abs(numeric), 1e-12))"),
     right("1a", SIG, "    x = np.clip(x, -500, 500)\n    return 1 / (1 + np.exp(-x))"),
     right("1a", SIG, "    import math\n    one = np.vectorize(lambda v: 1 / (1 + math.exp(-v)) if "
           "v >= 0 else math.exp(v) / (1 + math.exp(v)))\n    return one(x).astype(float)"),

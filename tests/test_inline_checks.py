@@ -28,6 +28,7 @@ CANDIDATES = {
     "sigmoid_for_candidate": lambda x, h, r, p: 1 / (1 + np.exp(-(x @ p["W"] + (r * h) @ p["U"]
                                                                   + p["b"]))),
     "missing_tanh": lambda x, h, r, p: x @ p["W"] + (r * h) @ p["U"] + p["b"],
+    "precedence is fine": lambda x, h, r, p: np.tanh(x @ p["W"] + r * h @ p["U"] + p["b"]),
     "wrong_h̃_t": lambda x, h, r, p: np.tanh(x @ p["W"] + (r * h) @ p["U"] + p["b"]) + 0.01,
 }
 
@@ -35,8 +36,9 @@ CANDIDATES = {
 @pytest.mark.parametrize("mistake", list(CANDIDATES))
 def test_candidate(mistake, capsys):
     result = verdict(ex.check_candidate, CANDIDATES[mistake], capsys)
-    assert result.passed == (mistake is None) and result.mistake == mistake
-    assert result.message.startswith("✅ Correct" if mistake is None else "❌ ")
+    expected = None if mistake == "precedence is fine" else mistake
+    assert result.passed == (expected is None) and result.mistake == expected
+    assert result.message.startswith("✅ Correct" if expected is None else "❌ ")
 
 
 BLENDS = {
@@ -45,6 +47,7 @@ BLENDS = {
     "missing_h_prev_term": lambda z, h, ht: z * ht,
     "missing_one_minus_z": lambda z, h, ht: h + z * ht,
     "plain_average": lambda z, h, ht: (h + ht) / 2,
+    "candidate_missing_z": lambda z, h, ht: (1 - z) * h + ht,
     "matmul_not_hadamard": lambda z, h, ht: (1 - z) @ h + z * ht,
     "sign_error": lambda z, h, ht: -((1 - z) * h + z * ht),
 }
@@ -60,7 +63,8 @@ TERM3 = {
     None: lambda d, r, U: (d @ U.T) * r,
     "transposed_U": lambda d, r, U: (d @ U) * r,
     "candidate_path_missing_r": lambda d, r, U: d @ U.T,
-    "reset_after_matmul": lambda d, r, U: (d * r) @ U.T,
+    "reset_after_backward": lambda d, r, U: (d * r) @ U.T,
+    "term3_sigmoid_derivative": lambda d, r, U: (d @ U.T) * r * (1 - r),
 }
 
 
@@ -77,6 +81,8 @@ DR = {
     "missing_sigmoid_derivative": lambda d, h, r, U: h * (d @ U.T),
     "derivative_from_input": lambda d, h, r, U: h * (d @ U.T) * sigmoid(r) * (1 - sigmoid(r)),
     "reset_after_dr": lambda d, h, r, U: d * (h @ U) * r * (1 - r),
+    "dr_r_for_h_prev": lambda d, h, r, U: r * (d @ U.T) * r * (1 - r),
+    "tanh_derivative": lambda d, h, r, U: h * (d @ U.T) * (1 - r ** 2),
 }
 
 
@@ -98,6 +104,8 @@ DU = {
     "U_grad_missing_r": lambda r, h, d: np.einsum("tnh,tnk->hk", h, d),
     "transposed_gradient": lambda r, h, d: np.einsum("tnh,tnk->kh", r * h, d),
     "overwritten_not_accumulated": lambda r, h, d: (r[-1] * h[-1]).T @ d[-1],
+    "gradients_averaged": lambda r, h, d: np.einsum("tnh,tnk->hk", r * h, d) / len(r),
+    "t1_step_skipped": lambda r, h, d: np.einsum("tnh,tnk->hk", (r * h)[1:], d[1:]),
 }
 
 

@@ -404,6 +404,11 @@ def check_sigmoid(sigmoid):
                         "Your sigmoid is ½(1 + tanh(x)); the identity needs tanh of x/2, so "
                         "yours is σ(2x).",
                         "σ(x) = ½(1 + tanh(x/2)): write 0.5 * (1 + np.tanh(x / 2)).")
+        if _same(y, 1.0 + np.exp(-x), 1e-10):
+            raise _fail(exercise, "operator_precedence",
+                        "Your sigmoid is 1 + e^(−x): 1 / 1 + np.exp(-x) divides 1 by 1 first.",
+                        "division binds before addition: write 1 / (1 + np.exp(-x)), with the "
+                        "brackets.")
         if _same(y, np.tanh(x), 1e-10):
             raise _fail(exercise, "tanh_instead",
                         "Your function is tanh, which ranges over (−1, 1); σ ranges over (0, 1).",
@@ -464,6 +469,10 @@ def check_sigmoid_derivative(dsigmoid_from_output):
             raise _fail(exercise, "sign_error",
                         "Your derivative has the wrong sign: σ is increasing, so σ' > 0.",
                         "f (1 − f), not f (f − 1).")
+        if not np.any(g):
+            raise _fail(exercise, "always_zero",
+                        "Your derivative is 0 for every f (f * 1 - f is (f · 1) − f = 0: * binds "
+                        "before −).", "write f * (1 - f), with the brackets.")
         raise _fail(exercise, "wrong_values",
                     "Your derivative is not f (1 − f) (at f = 0.5 it should be 0.25).",
                     "differentiate σ(x) = 1 / (1 + e^(−x)) and write the result in terms of f.")
@@ -1104,8 +1113,12 @@ def check_numerical_gradient(numerical_gradient):
                             f"= {_NUM_EPS:g} the check passed in.",
                             "use the eps argument; a large ε makes the O(ε²) error visible.")
         if not np.any(g):
-            raise _fail(exercise, "wrong_values", "Your numerical gradient is all zeros.",
-                        "f must be evaluated at the perturbed x: f(x_plus) - f(x_minus).")
+            raise _fail(exercise, "zero_gradient",
+                        "Your numerical gradient is all zeros: f(x_plus) and f(x_minus) came out "
+                        "equal, as when x_plus = x_minus = x (no copy: one array, so the two "
+                        "nudges cancel) or f is evaluated at x itself.",
+                        "x_plus, x_minus = x.copy(), x.copy(), then nudge each and call "
+                        "f(x_plus) - f(x_minus).")
         raise _fail(exercise, "wrong_values",
                     f"Your numerical gradient is off (relative error {rel_error(g, true):.1e}).",
                     "for every index i: x[i] += ε, f⁺ = f(x), x[i] −= 2ε, f⁻ = f(x), x[i] += ε, "
@@ -1147,7 +1160,9 @@ def check_gradient_check(gradient_check, my_backward=None):
     params, x, d = _loss_case()
 
     def run(fn):
-        out, _ = _call(exercise, gradient_check, fn, _copy(params), x.copy(), d.copy())
+        given = _copy(params)
+        out, _ = _call(exercise, gradient_check, fn, given, x.copy(), d.copy())
+        _check_untouched(exercise, ["params"], [given], [params])   # f wrote params[name] = w?
         return _errors(exercise, out, params)
 
     right = run(backward)
@@ -1191,6 +1206,16 @@ def check_gradient_check(gradient_check, my_backward=None):
                     "compare the gradients of the backward_fn you are given, not gl.backward's."
                     if not uses_fn else "report a relative error per parameter, e.g. "
                     "gl.rel_error(analytic, numeric), not a sum that can cancel.")
+    doubled = run(_scaled(2.0))          # every parameter's gradient exactly twice the true one
+    if max(doubled.values()) > 1.01 * min(doubled.values()) or not min(doubled.values()) > 1e-3:
+        raise _fail(exercise, "not_relative",
+                    "Your check's numbers are not relative errors: for a backward that returns "
+                    "exactly twice every gradient they range from "
+                    f"{min(doubled.values()):.1e} to {max(doubled.values()):.1e}, but a relative "
+                    "error is the same for every parameter (1/3 for gl.rel_error).",
+                    "divide the difference by the gradients' size: gl.rel_error(analytic, "
+                    "numeric) = ‖g − ĝ‖ / (‖g‖ + ‖ĝ‖); an absolute error passes small gradients "
+                    "whatever they are.")
     message = ("✅ Correct: your check passes gl.backward (every error below 1e-6) and flags a "
                "transposed ∂E/∂U (above 1e-3).")
     if my_backward is not None:
@@ -1408,9 +1433,9 @@ def _names(catalogue):
 KNOWN_MISTAKES = {
     "Exercise 1a, sigmoid": ("overflow_warning", "nan_for_large_x", "sign_error",
                              "tanh_instead", "tanh_missing_half", "not_elementwise",
-                             "if_on_array"),
+                             "if_on_array", "operator_precedence"),
     "Exercise 1b, dsigmoid_from_output": ("derivative_from_input", "tanh_derivative",
-                                          "sign_error"),
+                                          "sign_error", "always_zero"),
     "Exercise 2, gru_step_forward": _names(FORWARD_MISTAKES) + (
         "shape_mismatch", "matmul_for_hadamard", "missing_cache", "tuple_cache",
         "cache_not_stepcache", "cache_wrong_field"),
@@ -1422,16 +1447,18 @@ KNOWN_MISTAKES = {
                                  "missing_sigmoid_derivative", "shape_mismatch"),
     "Exercise 3c, gru_step_backward_reset_after": (   # and exercise 3's mistakes in δz and δ
         "seed_backward", "dr_missing_hn", "dr_missing_bhn", "candidate_path_missing_r",
-        "transposed_U", "missing_update_gate_path", "tanh_derivative_not_squared"),
+        "transposed_U", "missing_update_gate_path", "tanh_derivative_not_squared",
+        "candidate_path_r_twice"),
     "Exercise 4, gru_backward": tuple(dict.fromkeys(
         _names(LOOP_MISTAKES) + ("overwritten_not_accumulated", "transposed_gradient",
                                   "bias_not_summed", "gradient_left_at_zero",
                                   "gradient_wrong_delta", "sign_error")
         + _names(BACKWARD_MISTAKES))),
-    "Exercise 4b, numerical_gradient": _names(NUMERICAL_MISTAKES) + ("eps_ignored",),
+    "Exercise 4b, numerical_gradient": _names(NUMERICAL_MISTAKES) + ("eps_ignored",
+                                                                     "zero_gradient"),
     "Exercise 4c, gradient_check": ("loss_missing_half", "loss_is_mean", "dy_sign", "dy_scale",
                                     "f_ignores_argument", "ignores_backward_fn",
-                                    "misses_the_bug"),
+                                    "misses_the_bug", "not_relative"),
     "Exercise 5, train_my_gru": ("over_budget", "diverged", "loss_increasing",
                                  "loss_not_decreasing", "params_not_updated", "not_converged",
                                  "fits_held_out_only", "pretrained_submitted",

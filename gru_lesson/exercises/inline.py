@@ -104,7 +104,7 @@ def _catalogue(entries, names):
 # ---------------------------------------------------------------------------------------------
 
 _CANDIDATE_MISTAKES = ("transposed_U", "reset_after_matmul", "missing_reset_gate",
-                       "sigmoid_for_candidate")
+                       "sigmoid_for_candidate", "missing_tanh")
 
 
 @_checker("Your turn, the candidate")
@@ -124,10 +124,6 @@ def check_candidate(candidate):
                     for name, (flags, sentence, hint) in known.items()]
         variants.append((bias[0], step_forward_with(x, h_prev, p, bias[1]).h_tilde, bias[2],
                          bias[3]))
-        pre = x @ p["W"] + (step.r * h_prev) @ p["U"] + p["b"]
-        variants.append(("missing_tanh", pre, "Your h̃_t is the pre-activation: the tanh is "
-                         "missing.", "wrap the sum in np.tanh(...): the candidate lies in "
-                         "(−1, 1)."))
         _name_mistake(exercise, got, step.h_tilde, variants, "h̃_t")
     return CheckResult(exercise, True, None,
                        "✅ Correct: h̃_t = tanh(x_t W + (r_t ⊙ h_{t−1}) U + b), the Hadamard "
@@ -153,6 +149,12 @@ def check_blend(blend):
             ("missing_one_minus_z", h_prev + z * h_tilde,
              "Your h_t keeps all of h_{t−1}: the factor (1 − z_t) on the old state is missing.",
              "h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h̃_t: the two weights add up to 1."),
+            ("candidate_missing_z", (1 - z) * h_prev + h_tilde,
+             "Your h_t adds all of h̃_t: the factor z_t on the candidate is missing.",
+             "h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h̃_t: the two weights add up to 1."),
+            ("sign_error", (1 - z) * h_prev - z * h_tilde,
+             "Your h_t subtracts the candidate's share: the blend is a sum.",
+             "h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h̃_t."),
             ("plain_average", 0.5 * (h_prev + h_tilde),
              "Your h_t is the plain average of h_{t−1} and h̃_t; the gate z_t decides the mix.",
              "h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h̃_t."),
@@ -195,10 +197,14 @@ def check_term3(term3):
              "Your term (3) forgets ⊙ r_{t+1}: h_t enters the candidate as r_{t+1} ⊙ h_t.",
              "the Hadamard product passes the gradient on times the other factor: "
              "(δ_{t+1} Uᵀ) ⊙ r_{t+1}."),
-            ("reset_after_matmul", (delta * r) @ U.T,
+            ("reset_after_backward", (delta * r) @ U.T,
              "Your term (3) multiplies by r_{t+1} before Uᵀ: (δ_{t+1} ⊙ r_{t+1}) Uᵀ is the "
              "reset-after (PyTorch) variant's term, not this lesson's.",
              "here r acts on h_t before U, so backward takes Uᵀ first: (δ_{t+1} Uᵀ) ⊙ r_{t+1}."),
+            ("term3_sigmoid_derivative", (delta @ U.T) * r * (1 - r),
+             "Your term (3) multiplies by r_{t+1} ⊙ (1 − r_{t+1}), the sigmoid's derivative: "
+             "that belongs to δr (term (4)'s path); here r_{t+1} is only the other factor of "
+             "r_{t+1} ⊙ h_t.", "term (3) = (δ_{t+1} Uᵀ) ⊙ r_{t+1}: no derivative of r."),
         ]
         _name_mistake(exercise, got, want, variants, "term (3)")
     return CheckResult(exercise, True, None,
@@ -207,6 +213,7 @@ def check_term3(term3):
 
 
 _DR_FLAGS = {"transposed_U": {"dr_U_not_T"}, "dr_missing_h_prev": {"dr_no_h_prev"},
+             "dr_r_for_h_prev": {"dr_r_for_h_prev"},
              "missing_sigmoid_derivative": {"dr_no_dsig"},
              "derivative_from_input": {"dr_dsig_input"}}
 
@@ -230,6 +237,10 @@ def check_dr(dr_fn):
                          "δr, where r multiplies h_{t−1} U.",
                          "here r multiplies h_{t−1} before U, so the gradient reaching "
                          "r_t ⊙ h_{t−1} is δ_t Uᵀ: δr_t = h_{t−1} ⊙ (δ_t Uᵀ) ⊙ r_t ⊙ (1 − r_t)."))
+        variants.append(("tanh_derivative", c.h_prev * (true["delta"] @ p["U"].T) * (1 - c.r ** 2),
+                         "Your δr uses 1 − r², tanh's derivative, for a sigmoid gate.",
+                         "σ' from the output is r ⊙ (1 − r): δr_t = h_{t−1} ⊙ (δ_t Uᵀ) ⊙ r_t ⊙ "
+                         "(1 − r_t)."))
         _name_mistake(exercise, got, true["dr"], variants, "δr_t")
     return CheckResult(exercise, True, None,
                        "✅ Correct: δr_t = h_{t−1} ⊙ (δ_t Uᵀ) ⊙ r_t ⊙ (1 − r_t).")
@@ -258,7 +269,8 @@ def _sequence_case(k):
 def check_dU(dU_fn):
     """dU_fn(r, h_prev, delta), each (T, N, H), should return Σ_t (r_t ⊙ h_{t−1})ᵀ δ_t."""
     exercise = "Your turn, ∂E/∂U"
-    no_r = [e for e in LOOP_MISTAKES if e[0] == "U_grad_missing_r"][0]
+    no_r, mean_T, skip_1 = ([e for e in LOOP_MISTAKES if e[1] == {flag}][0]
+                            for flag in ("U_grad_no_r", "mean_T", "skip_first_step"))
     for k in range(2):
         r, h_prev, delta = _sequence_case(k)
         H = r.shape[2]
@@ -268,6 +280,9 @@ def check_dU(dU_fn):
             continue
         variants = [
             (no_r[0], np.einsum("tnh,tnk->hk", h_prev, delta), no_r[2], no_r[3]),
+            (mean_T[0], want / len(r), mean_T[2], mean_T[3]),
+            (skip_1[0], np.einsum("tnh,tnk->hk", (r * h_prev)[1:], delta[1:]), skip_1[2],
+             skip_1[3]),
             ("transposed_gradient", want.T, "Your ∂E/∂U is the transpose of the right gradient.",
              "∂E/∂U = Σ_t (r_t ⊙ h_{t−1})ᵀ δ_t: the input's transpose on the left, as U sits "
              "on the right of r_t ⊙ h_{t−1} in forward."),

@@ -9,22 +9,23 @@ the engine's maths (tests/test_exercises.py compares them with gl.forward and gl
 Sites of a mistake (flags):
     forward   z_swapped, Uz_T, Ur_T, U_T, reset_after, no_reset, gates_swapped, no_bz, no_br,
               no_b, bz_outside, br_outside, b_outside, tanh_for_gates, sigmoid_for_candidate,
-              no_h_prev_term
+              no_h_prev_term, r_Wz, r_Uz, blend_uses_r, z_in_candidate, no_tanh
     backward  dz_sign, dz_no_h_prev, dz_no_dsig, dz_dsig_input, delta_one_minus_z, delta_no_z,
               delta_dtanh_input, delta_dsig_for_tanh, delta_no_dtanh, delta_one_minus_h,
               delta_square_outside,
               dr_U_not_T, dr_no_h_prev, dr_no_dsig, dr_dsig_input, dh_direct_z, dh_Uz_not_T,
               dh_Ur_not_T, dh_U_not_T, dh_candidate_no_r, dh_candidate_r_before, dh_no_direct,
-              dh_no_update, dh_no_reset, dh_no_candidate
+              dh_no_update, dh_no_reset, dh_no_candidate, dz_plus, dr_r_for_h_prev,
+              Ur_for_U, dh_candidate_z
     reset-after backward (reset_after=True): the above, and seed_dr, seed_candidate, dr_no_hn,
-              dr_hn_no_bias
+              dr_hn_no_bias, ra_r_twice
     dx        the backward flags, and dx_no_update, dx_no_reset, dx_no_candidate, dx_uses_dh,
               dx_candidate_r
     BPTT loop no_dsig_out, dsig_out_input, dsig_on_logits, h0_wraparound, h0_zero,
               h_prev_is_h_t, grads_h_prev_wrap, skip_first_step, forward_loop, no_output_path,
               dh_from_dy, no_bptt,
               U_grad_no_r, Wy_h_prev, Wy_h_prev_wrap, Uz_h_t, Ur_h_t, U_h_t, rec_h_t, mean_N,
-              mean_T, mean_NT, no_output_grads
+              mean_T, mean_NT, no_output_grads, U_r_prev, by_axis1
     numerical one_sided, backward_sided, no_factor_2, sign, precedence, all_at_once,
               rows_at_once, not_restored
 """
@@ -51,17 +52,23 @@ def step_forward_with(x, h_prev, p, flags):
     gate = np.tanh if "tanh_for_gates" in flags else _sigmoid
     cand = _sigmoid if "sigmoid_for_candidate" in flags else np.tanh
     z = gate(x @ p["Wz"] + h_prev @ weight("Uz") + bias("bz")) + after("bz")
-    r = gate(x @ p["Wr"] + h_prev @ weight("Ur") + bias("br")) + after("br")
+    Wr = p["Wz"] if "r_Wz" in flags else p["Wr"]          # a copied z line, half edited
+    Ur = p["Uz"] if "r_Uz" in flags else weight("Ur")
+    r = gate(x @ Wr + h_prev @ Ur + bias("br")) + after("br")
     if "gates_swapped" in flags:
         z, r = r, z
     if "reset_after" in flags:
         a = x @ p["W"] + r * (h_prev @ weight("U")) + bias("b")
+    elif "z_in_candidate" in flags:
+        a = x @ p["W"] + (z * h_prev) @ weight("U") + bias("b")
     elif "no_reset" in flags:
         a = x @ p["W"] + h_prev @ weight("U") + bias("b")
     else:
         a = x @ p["W"] + (r * h_prev) @ weight("U") + bias("b")
-    h_tilde = cand(a) + after("b")
-    if "z_swapped" in flags:
+    h_tilde = (a if "no_tanh" in flags else cand(a)) + after("b")
+    if "blend_uses_r" in flags:
+        h = (1.0 - r) * h_prev + r * h_tilde
+    elif "z_swapped" in flags:
         h = z * h_prev + (1.0 - z) * h_tilde
     elif "no_h_prev_term" in flags:
         h = z * h_tilde
@@ -118,6 +125,22 @@ FORWARD_MISTAKES = (
     ("missing_h_prev_term", {"no_h_prev_term"},
      "Your h_t = z ⊙ h̃_t drops the old state's share (1 − z_t) ⊙ h_{t−1}.",
      "h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h̃_t: what the gate doesn't update, it keeps."),
+    ("reset_gate_uses_update_weights", {"r_Wz"},
+     "Your reset gate multiplies x_t by Wz, the update gate's weights (a copied z line?).",
+     "r_t = σ(x_t Wr + h_{t−1} Ur + br): each gate has its own W, U and b."),
+    ("reset_gate_uses_update_weights", {"r_Uz"},
+     "Your reset gate multiplies h_{t−1} by Uz, the update gate's weights (a copied z line?).",
+     "r_t = σ(x_t Wr + h_{t−1} Ur + br): each gate has its own W, U and b."),
+    ("blend_uses_r", {"blend_uses_r"},
+     "Your blend uses the reset gate: h_t = (1 − r_t) ⊙ h_{t−1} + r_t ⊙ h̃_t.",
+     "the update gate blends: h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h̃_t; r_t acts only inside "
+     "the candidate."),
+    ("z_in_candidate", {"z_in_candidate"},
+     "Your candidate uses (z_t ⊙ h_{t−1}) U: the update gate where the reset gate belongs.",
+     "h̃_t = tanh(x_t W + (r_t ⊙ h_{t−1}) U + b): r_t decides what the candidate sees."),
+    ("missing_tanh", {"no_tanh"},
+     "Your candidate has no tanh: h̃_t = x_t W + (r_t ⊙ h_{t−1}) U + b, unbounded.",
+     "h̃_t = tanh(x_t W + (r_t ⊙ h_{t−1}) U + b): the tanh keeps it in (−1, 1)."),
 )
 
 
@@ -140,6 +163,8 @@ def step_backward_with(dh, c, p, flags=frozenset(), reset_after=False):
     z, r, h_tilde, h_prev = c.z, c.r, c.h_tilde, c.h_prev
     if "dz_sign" in flags:
         dh_dz = h_prev - h_tilde
+    elif "dz_plus" in flags:
+        dh_dz = h_tilde + h_prev
     elif "dz_no_h_prev" in flags:
         dh_dz = h_tilde
     else:
@@ -171,14 +196,21 @@ def step_backward_with(dh, c, p, flags=frozenset(), reset_after=False):
             dr_outer = delta * dr_outer
         d_hn = delta if "dh_candidate_no_r" in flags else delta * r
         candidate = (delta @ p["U"].T) * r if "seed_candidate" in flags else d_hn @ U_T
+        if "ra_r_twice" in flags:
+            candidate = candidate * r
     else:
         U_back = p["U"] if "dr_U_not_T" in flags else p["U"].T
-        h_share = 1.0 if "dr_no_h_prev" in flags else h_prev
+        if "Ur_for_U" in flags:                        # d_rh = delta @ Ur.T, used twice
+            U_back = U_T = p["Ur"].T
+        h_share = 1.0 if "dr_no_h_prev" in flags else (r if "dr_r_for_h_prev" in flags
+                                                       else h_prev)
         dr_outer = h_share * (delta @ U_back)
         if "dh_candidate_r_before" in flags:
             candidate = (delta * r) @ U_T
         elif "dh_candidate_no_r" in flags:
             candidate = delta @ U_T
+        elif "dh_candidate_z" in flags:
+            candidate = (delta @ U_T) * z
         else:
             candidate = (delta @ U_T) * r
     dr = dr_outer * _dsig(r, "dr", flags)
@@ -277,6 +309,9 @@ _SHARED_BACKWARD = (
      "Your δr misses the sigmoid's local derivative r ⊙ (1 − r).",
      "δr is the gradient w.r.t. r_t's pre-activation: multiply what reaches r_t by "
      "r_t ⊙ (1 − r_t)."),
+    ("sign_error", {"dz_plus"},
+     "Your δz uses h̃_t + h_{t−1}; ∂h_t/∂z_t = h̃_t − h_{t−1}, a difference.",
+     "h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h̃_t: the −z_t ⊙ h_{t−1} part gives the minus."),
     ("dz_missing_h_prev", {"dz_no_h_prev"},
      "Your δz uses h̃_t alone; z_t also scales h_{t−1}, through the (1 − z_t) term.",
      "∂h_t/∂z_t = h̃_t − h_{t−1}, so δz_t = δh_t ⊙ (h̃_t − h_{t−1}) ⊙ z_t ⊙ (1 − z_t)."),
@@ -319,6 +354,17 @@ BACKWARD_MISTAKES = _SHARED_BACKWARD + (
     ("transposed_U", {"dh_U_not_T"},
      "The candidate path of your δh_{t−1} uses δ_t U where δ_t Uᵀ belongs.",
      "that term is (δ_t Uᵀ) ⊙ r_t; U is square, so only the values differ."),
+    ("dr_r_for_h_prev", {"dr_r_for_h_prev"},
+     "Your δr multiplies by r_t where h_{t−1} belongs: the Hadamard product r_t ⊙ h_{t−1} "
+     "hands r_t the OTHER factor.",
+     "δr_t = h_{t−1} ⊙ (δ_t Uᵀ) ⊙ r_t ⊙ (1 − r_t)."),
+    ("wrong_weight_Ur_for_U", {"Ur_for_U"},
+     "You went back through Urᵀ where Uᵀ belongs: the gradient reaching r_t ⊙ h_{t−1} is "
+     "δ_t Uᵀ (in δr and in the candidate path).",
+     "r_t ⊙ h_{t−1} is multiplied by U in the candidate, so backward multiplies δ_t by Uᵀ."),
+    ("candidate_path_z_for_r", {"dh_candidate_z"},
+     "The candidate path of your δh_{t−1} multiplies by z_t; h_{t−1} enters the candidate as "
+     "r_t ⊙ h_{t−1}, so the factor is r_t.", "that term is (δ_t Uᵀ) ⊙ r_t."),
     ("dr_missing_h_prev", {"dr_no_h_prev"},
      "Your δr forgets the factor h_{t−1}: r_t multiplies h_{t−1} before U.",
      "δr_t = h_{t−1} ⊙ (δ_t Uᵀ) ⊙ r_t ⊙ (1 − r_t)."),
@@ -356,6 +402,9 @@ RESET_AFTER_MISTAKES = _SHARED_BACKWARD + (
     ("candidate_path_missing_r", {"dh_candidate_no_r"},
      "The candidate path of your δh_{t−1} forgets ⊙ r_t: it should be (δ_t ⊙ r_t) Uᵀ.",
      "hn_t is multiplied by r_t in the candidate, so the gradient reaching hn_t is δ_t ⊙ r_t."),
+    ("candidate_path_r_twice", {"ra_r_twice"},
+     "The candidate path of your δh_{t−1} multiplies by r_t twice: d_hn = δ_t ⊙ r_t already "
+     "has it.", "the path is d_hn Uᵀ with d_hn = δ_t ⊙ r_t, and nothing after Uᵀ."),
     ("transposed_U", {"dh_U_not_T"},
      "The candidate path of your δh_{t−1} uses U where Uᵀ belongs.",
      "forward computes h_{t−1} U, so backward multiplies by Uᵀ: (δ_t ⊙ r_t) Uᵀ. U is square, "
@@ -435,11 +484,16 @@ def bptt_with(params, cache, dy, step_flags=frozenset(), loop=frozenset()):
             rh = r[t] * h[t - 1]
         if "U_h_t" in loop or "rec_h_t" in loop:
             rh = r[t] * h[t]
+        if "U_r_prev" in loop:
+            rh = r[t - 1] * hp
+        by = dlogits[t].sum(0)
+        if "by_axis1" in loop:          # sums over the outputs: fits (O,) only when N == O
+            by = dlogits[t].sum(1) if N == by.size else np.full_like(by, np.nan)
         share[t] = {"Wz": x[t].T @ d["dz"], "Uz": h_rec["Uz"].T @ d["dz"],
                     "Wr": x[t].T @ d["dr"], "Ur": h_rec["Ur"].T @ d["dr"],
                     "W": x[t].T @ d["delta"], "U": rh.T @ d["delta"],
                     "Wy": h_out.T @ dlogits[t], "bz": d["dz"].sum(0), "br": d["dr"].sum(0),
-                    "b": d["delta"].sum(0), "by": dlogits[t].sum(0),
+                    "b": d["delta"].sum(0), "by": by,
                     "_d": d, "_in": {"x": x[t], "h_prev": hp, "rh": r[t] * hp}}   # for checks
     grads = {k: sum(s[k] for s in share.values()) for k in params}
     scale = {"mean_N": N, "mean_T": T, "mean_NT": N * T}
@@ -526,6 +580,12 @@ LOOP_MISTAKES = (
     ("gradients_averaged", {"mean_NT"},
      "Your gradients are the right ones divided by N × T.",
      "sum over the steps and the batch, don't average: dy already carries any 1/N."),
+    ("U_grad_r_off_by_one", {"U_r_prev"},
+     "Your ∂E/∂U uses r_{t−1} ⊙ h_{t−1} (cache.r[t − 1]); the candidate of step t uses r_t.",
+     "∂E/∂U = Σ_t (r_t ⊙ h_{t−1})ᵀ δ_t with r_t = cache.r[t]: only h has a t − 1."),
+    ("bias_summed_wrong_axis", {"by_axis1"},
+     "Your ∂E/∂by sums δy_t over its outputs (axis=1) instead of over the sequences (axis=0).",
+     "δy_t is (N, O) and by is (O,): ∂E/∂by = Σ_t δy_t.sum(axis=0)."),
     ("missing_output_gradients", {"no_output_grads"},
      "Your grads['Wy'] and grads['by'] are zero: the output layer's gradients are missing.",
      "∂E/∂Wy = Σ_t h_tᵀ δy_t and ∂E/∂by = Σ_t Σ_n δy_t; they need no step backward."),
