@@ -177,6 +177,8 @@ def test_every_notebook_has_a_page_with_typeset_math_and_figures(site, browser, 
     prose = page.evaluate(VISIBLE_PROSE)
     assert len(prose) > 500, "the page's prose was not found"
     assert "$$" not in prose
+    assert "$" not in prose, "a stray $ on the page: a formula was not recognised as math " \
+        "(a $$ block needs a blank line before and after it)"
     raw_tex = re.findall(r"\\[A-Za-z]{2,}", prose)
     assert not raw_tex, f"raw TeX on the page: {raw_tex[:5]}"
 
