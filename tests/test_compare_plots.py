@@ -251,6 +251,7 @@ def test_training_log_plot_and_nudge_plot_show_the_data():
     filled = sum(c.get_facecolors().size > 0 and c.get_facecolors()[0][3] > 0 for c in drawn)
     assert filled == sum(r["solved"] for r in rows)
     assert "ulp" in ax.get_xlabel() and ax.get_ylabel() == "seed"
+    assert "one float" in ax.get_title()               # the finding: the nudge does matter
 
 
 def test_the_memory_unit_is_the_follower_that_keeps_the_bit():

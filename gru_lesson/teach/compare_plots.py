@@ -155,7 +155,7 @@ def plot_nudges(results, *, ax=None):
     ax.set_xlabel(f"learning rate, nudged by units in the last place, ulp (lag {lag})",
                   fontsize=FONT)
     ax.set_ylabel("seed", fontsize=FONT)
-    ax.set_title("Solved or not, under nudges too small to matter", fontsize=FONT + 2)
+    ax.set_title("Solved or not, when the learning rate moves by one float", fontsize=FONT + 2)
     ax.tick_params(labelsize=FONT - 2)
     ax.legend(fontsize=FONT - 2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
