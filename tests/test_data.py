@@ -146,3 +146,52 @@ def test_random_pairs_seeded():
         gl.random_pairs(0, 16)
     with pytest.raises(ValueError):
         gl.random_pairs(10, 0)
+
+
+# ---------------------------------------------------------- issue 16: limits, masks, messages
+
+@pytest.mark.parametrize("call, says", [
+    (lambda: gl.random_pairs(10 ** 12, 8), "n must be at most 10,000,000"),
+    (lambda: gl.random_pairs(1000, 10 ** 6), "over the limit of 67,108,864 random bits"),
+    (lambda: gl.addition_batch([2 ** 2 ** 25], [1]), "over the limit of 33,554,432"),
+    (lambda: gl.addition_batch([1, 2], [3, 4], bits=2 ** 24 + 1),
+     "split the pairs into smaller batches"),
+    (lambda: gl.int_to_bits(5, 10 ** 12), "bits must be at most 33,554,432"),
+])
+def test_sizes_past_the_limits_are_value_errors_not_memory_errors(call, says):
+    with pytest.raises(ValueError, match=says):
+        call()
+
+
+def test_the_limits_are_where_they_say(monkeypatch):
+    from gru_lesson.addition import data
+    monkeypatch.setattr(data, "MAX_WIDE_BITS", 64 * 100)
+    monkeypatch.setattr(data, "MAX_CELLS", 65 * 7)
+    assert len(gl.random_pairs(100, 64, rng=0)[0]) == 100             # at the limit
+    with pytest.raises(ValueError, match="random bits"):
+        gl.random_pairs(101, 64, rng=0)
+    assert gl.addition_batch([1] * 7, [2] * 7, bits=65)[0].shape == (65, 7, 2)
+    with pytest.raises(ValueError, match="smaller batches"):
+        gl.addition_batch([1] * 7, [2] * 7, bits=66)
+    assert gl.int_to_bits(1, 65 * 7).size == 65 * 7
+    with pytest.raises(ValueError, match="bits must be at most"):
+        gl.int_to_bits(1, 65 * 7 + 1)
+
+
+def test_masked_operands_and_bits_are_refused_not_unmasked():
+    masked = np.ma.masked_array([5, 6], mask=[False, True])
+    for call in (lambda: gl.addition_batch(masked, [1, 2]),
+                 lambda: gl.bits_to_int(np.ma.masked_array([0, 1, 1], mask=[0, 1, 0]))):
+        with pytest.raises(ValueError, match="masked array"):
+            call()
+
+
+def test_huge_numbers_in_messages_are_sized_not_printed():
+    # Python refuses to turn an int of more than 4,300 digits into text: the message would
+    # be its advice about sys.set_int_max_str_digits instead of ours.
+    with pytest.raises(ValueError, match="a 20,000-bit number needs 20,000 bits but bits=3"):
+        gl.int_to_bits(2 ** 19_999, 3)
+    with pytest.raises(ValueError, match=r"got a 20,000-bit number; the adder works on 0, 1"):
+        gl.addition_batch([-(2 ** 19_999)], [1])
+    with pytest.raises(ValueError, match=r"20 needs 5 bits but bits=2"):
+        gl.int_to_bits(20, 2)                              # small numbers are still shown

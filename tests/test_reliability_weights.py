@@ -191,11 +191,27 @@ def test_a_missing_folder_says_so(params, tmp_path):
         gl.load_params(tmp_path / "no" / "w.npz")
 
 
-@pytest.mark.parametrize("where", ["/proc/w.npz", "long"])
-def test_an_unwritable_place_is_a_value_error(params, tmp_path, where):
+@pytest.mark.parametrize("where, advice", [("/proc/w.npz", "choose a folder you can write to"),
+                                           ("long", "File name too long; choose a shorter name")])
+def test_an_unwritable_place_is_a_value_error(params, tmp_path, where, advice):
     path = tmp_path / ("a" * 300 + ".npz") if where == "long" else where
-    with pytest.raises(ValueError, match="cannot write .*choose a folder you can write to"):
+    with pytest.raises(ValueError, match=f"cannot write .*{advice}$"):
         gl.save_params(params, path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_in_the_way_of_the_folder_is_named_as_a_file(params, tmp_path):
+    (tmp_path / "w.npz").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"folder .*w\.npz is a file, not a folder"):
+        gl.save_params(params, tmp_path / "w.npz" / "x.npz")
+
+
+def test_a_full_disk_says_to_free_space(params, tmp_path, monkeypatch):
+    def full_disk(src, dst):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(os, "replace", full_disk)
+    with pytest.raises(ValueError, match="No space left on device; free some space"):
+        gl.save_params(params, tmp_path / "w.npz")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -33,7 +33,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..engine.checks import is_int, positive_int
+from ..engine.checks import is_int, plain_array, positive_int
 from ..engine.params import as_generator
 
 HELD_OUT_SEED = 20_250_401      # fixed: the held-out set must never change between releases
@@ -41,6 +41,10 @@ HELD_OUT_SIZE = 1_000
 HELD_OUT_BITS = 16
 CARRY_MAX_BITS = 256
 TYPED_MAX_BITS = 256            # parse_number: operands a user types, up to 2^256 - 1
+# Sizes past these would end in a MemoryError: a ValueError names the limit instead.
+MAX_CELLS = 2 ** 25             # addition_batch: steps x pairs (x and d take 24 bytes a cell)
+MAX_PAIRS = 10_000_000          # random_pairs: n
+MAX_WIDE_BITS = 2 ** 26         # random_pairs: n x bits above 62 bits (drawn bit by bit)
 _SEPARATORS = str.maketrans("", "", "_ '")      # digit-group separators people type
 _PREFIXES = {"0x": 16, "0b": 2, "0o": 8}
 
@@ -51,15 +55,15 @@ def int_to_bits(n, bits=None):
     >>> int_to_bits(6, 4)            # 6 = 0b0110
     array([0, 1, 1, 0])
 
-    ``bits`` defaults to n's bit length (1 for n = 0). Any size of Python int works.
+    ``bits`` defaults to n's bit length (1 for n = 0); at most MAX_CELLS.
     """
     n = _check_int(n, "n")
     if bits is None:
         bits = max(n.bit_length(), 1)
-    bits = positive_int(bits, "bits")
+    bits = positive_int(bits, "bits", at_most=MAX_CELLS, why="the bits would not fit in memory")
     if n.bit_length() > bits:
-        raise ValueError(f"{n} needs {n.bit_length()} bits but bits={bits}; "
-                         f"pass bits >= {n.bit_length()}")
+        raise ValueError(f"{_show(n)} needs {n.bit_length():,} bits but bits={bits:,}; "
+                         f"pass bits >= {n.bit_length():,}")
     return _bits_matrix([n], bits)[0].astype(np.int64)
 
 
@@ -72,7 +76,7 @@ def bits_to_int(bits):
     Bools are accepted (``bits_to_int(y > 0.5)`` decodes a net's output); anything other than
     exactly 0 or 1 is a ValueError.
     """
-    arr = np.asarray(bits)
+    arr = np.asarray(plain_array(bits, "bits"))
     if arr.ndim != 1:
         raise ValueError(f"bits must be a 1-D sequence of 0s and 1s, got shape {arr.shape}")
     if arr.size == 0:
@@ -90,7 +94,7 @@ def addition_batch(a, b, bits=None):
     a, b : ints or 1-D array-likes of equal length N of non-negative ints (Python ints of any
            size, numpy integer arrays, or object arrays of Python ints).
     bits : the number of steps T; default max(bit length of every a, b) + 1 (at least 1), so
-           the last carry fits. Every sum must fit in T bits.
+           the last carry fits. Every sum must fit in T bits, and T x N <= MAX_CELLS (2^25).
 
     Returns x of shape (T, N, 2), x[t, n] = [bit t of a[n], bit t of b[n]], and d of shape
     (T, N, 1), d[t, n, 0] = bit t of a[n] + b[n]; both float64.
@@ -112,8 +116,12 @@ def addition_batch(a, b, bits=None):
         bits = max(max(v.bit_length() for v in a + b) + 1, 1)
     bits = positive_int(bits, "bits")
     if need > bits:
-        raise ValueError(f"a sum needs {need} bits but bits={bits}; pass bits >= {need} "
+        raise ValueError(f"a sum needs {need:,} bits but bits={bits:,}; pass bits >= {need:,} "
                          "(or bits=None for max bit length + 1)")
+    if bits * len(a) > MAX_CELLS:
+        raise ValueError(f"{len(a):,} sums of {bits:,} steps are {bits * len(a):,} cells, over "
+                         f"the limit of {MAX_CELLS:,} (the batch would not fit in memory); "
+                         "split the pairs into smaller batches")
     ab = _bits_matrix(a + b, bits)                                   # (2N, T)
     N = len(a)
     x = np.empty((bits, N, 2))
@@ -127,10 +135,15 @@ def random_pairs(n, bits, rng=None):
     """n pairs of operands drawn uniformly from 0 .. 2^bits - 1 with a seeded Generator.
 
     Returns (a, b): int64 arrays when bits <= 62, otherwise object arrays of Python ints.
-    ``rng``: a numpy Generator or an int seed.
+    ``rng``: a numpy Generator or an int seed. n <= MAX_PAIRS, and above 62 bits
+    n x bits <= MAX_WIDE_BITS (2^26), so that the draw fits in memory.
     """
-    n = positive_int(n, "n")
+    n = positive_int(n, "n", at_most=MAX_PAIRS, why="the pairs would not fit in memory")
     bits = positive_int(bits, "bits")
+    if bits > 62 and n * bits > MAX_WIDE_BITS:
+        raise ValueError(f"n x bits = {n:,} x {bits:,} is over the limit of {MAX_WIDE_BITS:,} "
+                         "random bits (the pairs would not fit in memory); draw fewer or "
+                         "narrower pairs")
     rng = as_generator(rng)
     if bits <= 62:
         hi = 1 << bits
@@ -338,13 +351,20 @@ def _bits_matrix(values, T):
     return np.unpackbits(raw, axis=1, bitorder="little")[:, :T]
 
 
+def _show(n):
+    """An int for a message: its digits, or its size when they would fill the screen (Python
+    refuses to print more than 4,300 digits anyway)."""
+    return f"{n}" if abs(n).bit_length() <= 256 else f"a {abs(n).bit_length():,}-bit number"
+
+
 def _check_int(n, name):
     if not is_int(n):
         raise ValueError(f"{name} must be a non-negative integer, got {n!r} "
                          f"({type(n).__name__})")
     n = int(n)
     if n < 0:
-        raise ValueError(f"{name} must be non-negative, got {n}; the adder works on 0, 1, 2, ...")
+        raise ValueError(f"{name} must be non-negative, got {_show(n)}; the adder works on 0, 1, "
+                         "2, ...")
     return n
 
 
@@ -358,6 +378,7 @@ def _as_int_list(v, name):
         if any(isinstance(x, (list, tuple, np.ndarray)) for x in v):
             raise ValueError(f"{name} must be 1-D (N numbers), not nested")
         return [_check_int(x, f"every {name}[i]") for x in v]
+    plain_array(v, name)
     try:
         arr = np.asarray(v)
     except (TypeError, ValueError, OverflowError):

@@ -4,6 +4,7 @@ whose one-line message names the argument, what it got and what to give instead.
 The engine checks at its edges (gl.forward, gl.backward, ...) and never between the equations.
 """
 
+import errno
 import os
 import pathlib
 import stat
@@ -161,9 +162,7 @@ def check_writable(path, name="path", example="my_adder.npz"):
     path = as_path(path, name, example)
     directory = path.parent
     _refuse_special(path)
-    if not _is_dir(directory):
-        raise ValueError(f"cannot write {path}: folder {directory} does not exist; create it "
-                         "or choose another")
+    _check_folder(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=directory)
         os.close(fd)
@@ -182,9 +181,7 @@ def atomic_write(path, write):
     A file that cannot be written (read-only folder, full disk, ...) is a one-line ValueError."""
     path = as_path(path)
     _refuse_special(path)
-    if not _is_dir(path.parent):
-        raise ValueError(f"cannot write {path}: folder {path.parent} does not exist; create it "
-                         "or choose another")
+    _check_folder(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent)
     except OSError as e:
@@ -220,11 +217,18 @@ def _refuse_special(path):
                          "socket); give the name of a file")
 
 
-def _is_dir(path):
+def _check_folder(path):
+    """A ValueError unless path's folder is an existing folder (not a file, not missing)."""
+    folder = path.parent
     try:
-        return path.is_dir()
+        if folder.is_dir():
+            return
+        exists = folder.exists()
     except OSError:                          # e.g. a name too long: not a folder we can use
-        return False
+        exists = False
+    what = "is a file, not a folder; choose a folder" if exists else \
+        "does not exist; create it or choose another"
+    raise ValueError(f"cannot write {path}: folder {folder} {what}")
 
 
 def _temp_prefix(path):
@@ -233,5 +237,7 @@ def _temp_prefix(path):
 
 def _write_error(path, e):
     reason = e.strerror or str(e) or type(e).__name__
-    return (f"cannot write {path}: {reason}; choose a folder you can write to and a shorter "
-            "name")
+    advice = {errno.ENAMETOOLONG: "choose a shorter name",
+              errno.ENOSPC: "free some space or choose another disk"}.get(
+                  e.errno, "choose a folder you can write to")
+    return f"cannot write {path}: {reason}; {advice}"
