@@ -130,3 +130,24 @@ def test_reset_after_params_validate():
     p["bhn"] = np.zeros(4)
     assert gl.validate_params(p) == (3, 4, 2)
     assert set(expected_shapes(3, 4, 2, reset_after=True)) == set(p)
+
+
+@pytest.mark.parametrize("make", [gl.init_params, gl.rnn_init_params])
+@pytest.mark.parametrize("bias", ["no", 0, 1, None])
+def test_bias_must_be_true_or_false(make, bias):
+    # bias="no" once gave biases, silently (issue 16, item 10: silent coercions).
+    with pytest.raises(ValueError, match="bias must be True or False"):
+        make(2, 5, 3, bias=bias, rng=0)
+    assert len(make(2, 5, 3, bias=np.bool_(False), rng=0)) in (3, 7)
+
+
+def test_gl_train_refuses_a_bias_that_is_not_a_bool():
+    with pytest.raises(ValueError, match="bias must be True or False, got 'no'"):
+        gl.train(bits=4, max_steps=1, bias="no", progress=False)
+
+
+@pytest.mark.parametrize("make, what", [(gl.init_params, "GRU"), (gl.rnn_init_params, "RNN")])
+def test_a_net_past_memory_is_a_value_error_not_a_memory_error(make, what):
+    with pytest.raises(ValueError, match=f"this {what} would have .* over the limit of 67,108,864"):
+        make(2, 10 ** 6, 1)
+    assert make(2, 1000, 1, rng=0)["Wy"].shape == (1000, 1)

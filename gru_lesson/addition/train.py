@@ -147,14 +147,14 @@ def train(bits=16, hidden_size=16, seed=0, *, bias=True, lr=0.04, batch_size=64,
         raise ValueError(f"callback must be a function callback(step, history) or None, "
                          f"got {type(callback).__name__}")
     rng = as_generator(natural_int(seed, "seed"))
-    params = init_params(2, hidden_size, 1, bias=bool(bias), rng=rng)
+    params = init_params(2, hidden_size, 1, bias=bias, rng=rng)      # bias="no" is refused
     n_streams = int(round(STREAM_FRACTION * batch_size))
     batches = TrainingBatches(bits, batch_size - n_streams, rng)
     streams = CarryStreams(n_streams, bits + 1, hidden_size, rng) if n_streams else None
     adam = Adam(params, lr, beta2=ADAM_BETA2)
     checks = _check_checks(checks)
     if "margin" in checks:
-        min_margin = _check_margin(min_margin)
+        min_margin = positive_float(min_margin, "min_margin", "2.0")
     sets = {name: _scorer(name) for name in ("random", "small", "carry")}
     history = History(accuracy={name: [] for name in sets})
 
@@ -244,13 +244,6 @@ def _scorer(name):
     else:
         raise KeyError(name)
     return PairScorer(*pairs)
-
-
-def _check_margin(v):
-    if (isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating))
-            or not np.isfinite(v) or v <= 0):
-        raise ValueError(f"min_margin must be a positive number (e.g. 2.0), got {v!r}")
-    return float(v)
 
 
 def _check_checks(checks):

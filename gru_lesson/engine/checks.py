@@ -43,6 +43,13 @@ def _at_most(v, name, limit, why):
     return v
 
 
+def flag(v, name):
+    """v as a bool, when it is True or False (NumPy's too); a ValueError for 'no', 0, None..."""
+    if not isinstance(v, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {v!r}")
+    return bool(v)
+
+
 def positive_float(v, name, example):
     """v as a finite float > 0 (Python or NumPy number, not a bool), or a ValueError."""
     if (isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating))

@@ -13,11 +13,12 @@ Shapes (row-vector convention, ``x_t @ W``):
 
 import numpy as np
 
-from .checks import all_finite, plain_array, positive_int
+from .checks import all_finite, flag, plain_array, positive_int
 
 WEIGHTS = ("Wz", "Uz", "Wr", "Ur", "W", "U", "Wy")
 BIASES = ("bz", "br", "b", "by")
 RESET_AFTER_BIAS = "bhn"
+MAX_PARAMS = 2 ** 26     # init_params: past this the arrays would not fit in memory (512 MiB)
 
 
 def init_params(input_size, hidden_size, output_size, *, bias=True, rng=None):
@@ -26,13 +27,23 @@ def init_params(input_size, hidden_size, output_size, *, bias=True, rng=None):
     input_size D, hidden_size H, output_size O. With ``bias=False`` you get exactly the seed's net
     (no biases anywhere). ``rng`` is a numpy Generator or an int seed (None: a fresh Generator).
     Biases, when present, are drawn like the weights (non-zero), so nothing hides behind zeros.
+    At most MAX_PARAMS (2^26) numbers in all: a ValueError, not a MemoryError, past that.
     """
     D, H, O = (positive_int(v, name) for v, name in
                ((input_size, "input_size"), (hidden_size, "hidden_size"),
                 (output_size, "output_size")))
     rng = as_generator(rng)
-    shapes = expected_shapes(D, H, O, bias=bias)
+    shapes = check_count(expected_shapes(D, H, O, bias=flag(bias, "bias")), "GRU")
     return {name: rng.uniform(-1.0, 1.0, size=shape) for name, shape in shapes.items()}
+
+
+def check_count(shapes, what):
+    """shapes ({name: shape}), when they hold at most MAX_PARAMS numbers; else a ValueError."""
+    count = sum(int(np.prod(shape)) for shape in shapes.values())
+    if count > MAX_PARAMS:
+        raise ValueError(f"this {what} would have {count:,} parameters, over the limit of "
+                         f"{MAX_PARAMS:,} ({8 * MAX_PARAMS // 2 ** 20} MiB); make it smaller")
+    return shapes
 
 
 def expected_shapes(D, H, O, *, bias=True, reset_after=False):

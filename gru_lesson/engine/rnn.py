@@ -24,9 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import dsigmoid_from_output, dtanh_from_output, sigmoid, tanh
-from .checks import all_finite, check_h0, check_inputs, float_array, positive_int
+from .checks import all_finite, check_h0, check_inputs, flag, float_array, positive_int
 from .losses import LOSSES, bce_with_logits, half_squared_error
-from .params import as_generator
+from .params import as_generator, check_count
 
 RNN_WEIGHTS = ("Wx", "Wh", "Wy")
 RNN_BIASES = ("bh", "by")
@@ -58,8 +58,8 @@ def rnn_init_params(input_size, hidden_size, output_size, *, bias=True, rng=None
                ((input_size, "input_size"), (hidden_size, "hidden_size"),
                 (output_size, "output_size")))
     rng = as_generator(rng)
-    return {name: rng.uniform(-1.0, 1.0, size=shape)
-            for name, shape in rnn_expected_shapes(D, H, O, bias=bias).items()}
+    shapes = check_count(rnn_expected_shapes(D, H, O, bias=flag(bias, "bias")), "RNN")
+    return {name: rng.uniform(-1.0, 1.0, size=shape) for name, shape in shapes.items()}
 
 
 def rnn_expected_shapes(D, H, O, *, bias=True):
