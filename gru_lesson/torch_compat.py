@@ -44,8 +44,8 @@ from importlib import resources
 import numpy as np
 
 from .engine.activations import sigmoid, tanh
-from .engine.checks import atomic_write, check_h0, check_inputs, float_array
-from .engine.fast import backward_from_logits, forward
+from .engine.checks import atomic_write, check_h0, check_inputs, flag, float_array
+from .engine.fast import _check_cache, backward_from_logits, forward
 from .engine.gradcheck import rel_error
 from .engine.losses import bce_with_logits
 from .engine.params import has_bias, is_reset_after, validate_params
@@ -290,6 +290,7 @@ def to_torch(params, *, dtype="float64", batch_first=False):
         str(dtype).replace("torch.", ""))
     if torch_dtype is None:
         raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+    batch_first = flag(batch_first, "batch_first")
     layout = to_torch_layout(params)
     D, H, O = validate_params(params)
     bias = layout["bias_ih"] is not None
@@ -352,6 +353,8 @@ def compare_with_torch(*, dtype="float32", batch_first=False, linear=True, bias=
     compared per parameter by relative error. Returns a JSON-ready dict with "passed".
     """
     torch = require_torch()
+    if dtype not in TOLERANCES:
+        raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
     torch_dtype = {"float32": torch.float32, "float64": torch.float64}[dtype]
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -400,8 +403,9 @@ def hidden_state_grads(params, cache, dh):
     Uses the engine's own backward with an identity readout (Wy = I, by = 0), so that
     dlogits = dh reaches h unchanged. Returns grads with params' keys (Wy, by empty/zero).
     """
+    _check_cache(params, cache)
     _, H, O = validate_params(params)
-    probe = {k: v for k, v in params.items()}
+    probe = dict(params)
     probe["Wy"] = np.eye(H)
     if has_bias(params):
         probe["by"] = np.zeros(H)

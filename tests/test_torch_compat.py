@@ -226,6 +226,22 @@ def test_from_torch_rejects_what_it_cannot_convert(torch):
         gl.to_torch(_reset_after_params(), dtype="float16")
     with pytest.raises(ValueError, match="no .grad"):
         tc.grads_from_torch(torch.nn.GRU(D, H))
+    with pytest.raises(ValueError, match="batch_first must be True or False, got 'yes'"):
+        gl.to_torch(_reset_after_params(), batch_first="yes")
+    with pytest.raises(ValueError, match="dtype must be 'float32' or 'float64', got 'x'"):
+        tc.compare_with_torch(dtype="x")
+
+
+def test_hidden_state_grads_checks_its_cache():
+    params = _reset_after_params()
+    x = np.random.default_rng(0).normal(size=(3, 2, params["Wz"].shape[0]))
+    _, cache = gl.forward(params, x)
+    dh = np.ones_like(cache.h)
+    assert set(tc.hidden_state_grads(params, cache, dh)) == set(params)
+    with pytest.raises(ValueError, match="GRUCache returned by gl.forward, got NoneType"):
+        tc.hidden_state_grads(params, None, dh)
+    with pytest.raises(ValueError, match="different GRU variants"):
+        tc.hidden_state_grads(tc.as_reset_before(dict(params, bhn=0 * params["bhn"])), cache, dh)
 
 
 # ------------------------------------------------------------------ notebook 08 without torch
