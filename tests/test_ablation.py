@@ -102,3 +102,13 @@ def test_the_data_rung_is_gl_train_stopped_like_the_rungs_below_and_train_adds_t
     assert full["steps"] > data["steps"]             # the stricter stop trained on
     assert full["carry_chains"] == 1.0               # part of its validation
     assert ablation.RUNGS.index("data") == ablation.RUNGS.index("adam") + 1
+
+
+def test_the_data_rung_starts_from_the_seeds_weights_with_random_biases():
+    # what notebook 3 says of rung 5's first net: the seed rung's weights, biases not 0
+    from gru_lesson.engine.params import as_generator, init_params
+
+    seeds_first = init_params(2, 16, 1, bias=False, rng=as_generator(4))     # rungs 1-4
+    trains_first, _ = gl.train(seed=4, max_steps=1, check_every=0, lr=1e-300, progress=False)
+    assert all(np.array_equal(trains_first[k], seeds_first[k]) for k in seeds_first)
+    assert all(np.abs(trains_first[k]).max() > 0.1 for k in ("bz", "br", "b", "by"))

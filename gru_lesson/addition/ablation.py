@@ -10,7 +10,8 @@ them one rung at a time, each rung keeping everything of the rung before:
     cross_entropy   + binary cross-entropy: delta at the logits is y - d   per-sample SGD
     adam            + Adam (lr 0.04, beta2 0.98), gradient clipped to norm 1, minibatches of 64
     data            + gl.train's data: random lengths, long chains, carry streams
-                      (gl.train(checks=("random",)): its own first net, the same stopping rule)
+                      (gl.train(checks=("random",)): the same first weights, biases drawn at
+                      random instead of 0, and the same stopping rule as the rungs above)
     train           + gl.train's full validation: small sums, carry chains, hardest-sum margin
 
 Rungs seed .. adam draw the seed's samples (a, b uniform in 1..2^15, 16 steps) from the same
