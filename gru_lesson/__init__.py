@@ -34,13 +34,15 @@ teach/       what students look at
     plots.py, render.py, widgets.py    figures, HTML/SVG renderers, ipywidgets apps
     why_gates.py, compare_plots.py     the GRU against a plain RNN, and its plots
     source.py                          show_source: a function's real source, in a notebook
+    verify_plots.py                    notebook 5's figures: where random tests look, the boxes
     diagrams.py                        the cell (built one equation at a time), the net
                                        unrolled, the BPTT graph, the two products
 
 Beside the layers:
-    exercises/      the exercises' checkers and the catalogue of common mistakes; they use
-                    the engine to compute the right answer and every named wrong one
-                    (inline.py: the checks of the lessons' "your turn" cells)
+    exercises/      checkers.py, the exercises' checkers, and mistakes.py, the catalogue of
+                    common mistakes; they use the engine to compute the right answer and
+                    every named wrong one (inline.py: the checks of the lessons' "your turn"
+                    cells)
     torch_compat.py the bridge to torch.nn.GRU (weights both ways, comparisons); it imports
                     only the engine, and torch only when called
     cli.py          ``python -m gru_lesson``: add, train, verify, reproduce-seed, gradcheck,

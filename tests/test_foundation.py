@@ -49,3 +49,38 @@ def test_requirements_are_lower_bounds_not_pins():
         line = line.strip()
         if line and not line.startswith("#"):
             assert "==" not in line, f"exact pin in requirements.txt: {line}"
+
+
+def test_the_package_docstring_maps_every_file():
+    # The map in gru_lesson/__init__.py names every module of every layer (issue 11).
+    doc = gru_lesson.__doc__
+    for path in sorted((ROOT / "gru_lesson").rglob("*.py")):
+        if path.name in ("__init__.py", "__main__.py"):
+            continue
+        assert re.search(rf"\b{re.escape(path.name)}\b", doc), \
+            f"{path.relative_to(ROOT)} is missing from the map in gru_lesson/__init__.py"
+
+
+def test_the_readme_layout_names_every_part():
+    layout = (ROOT / "README.md").read_text().split("## Layout", 1)[1]
+    for part in sorted((ROOT / "gru_lesson").iterdir()):
+        if part.name.startswith(("_", ".")) or part.name in ("assets",):
+            continue
+        assert part.stem in layout, f"README's layout section does not name {part.name}"
+    for path in sorted((ROOT / "gru_lesson" / "addition").glob("*.py")):
+        if path.name != "__init__.py":
+            assert path.stem in layout, f"README's layout section does not name {path.name}"
+
+
+def test_gl_keeps_every_name_it_had_before_the_layout_change():
+    # The names of gru_lesson/__init__.py at bc5d456, before engine/, addition/ and teach/.
+    before = ["init_params", "validate_params", "forward", "backward", "backward_from_logits",
+              "GRUCache", "loss_and_grads", "check_gradients", "rel_error", "int_to_bits",
+              "bits_to_int", "addition_batch", "held_out_pairs", "carry_chain_pairs",
+              "random_pairs", "train_seed", "train", "add", "add_details", "accuracy",
+              "matlab_round", "load_pretrained", "save_params", "load_params", "from_torch",
+              "to_torch", "rnn_init_params", "rnn_forward", "rnn_backward",
+              "rnn_backward_from_logits", "rnn_loss_and_grads", "RNNCache", "carry_units"]
+    assert set(before) <= set(gru_lesson.__all__)
+    for name in before:
+        assert callable(getattr(gru_lesson, name)), name
