@@ -279,8 +279,9 @@ def output_probabilities(prob, true_bits, *, a_bits=None, b_bits=None, title=Non
 
 def carry_correlations(corr, *, chosen=None, threshold=None, title=None):
     """Bar chart of each hidden unit's correlation with the true carry (from
-    gl.analysis.carry_correlations); the chosen carry units are highlighted, and with
-    ``threshold`` (e.g. analysis.CARRY_THRESHOLD) the lines |corr| = threshold are drawn."""
+    gru_lesson.addition.analysis.carry_correlations); the chosen carry units are highlighted,
+    and with ``threshold`` (e.g. analysis.CARRY_THRESHOLD) the lines |corr| = threshold are
+    drawn."""
     plt = _plt()
     corr = np.asarray(corr, dtype=float).reshape(-1)
     H = corr.size
@@ -312,7 +313,7 @@ CONDITIONS = ("0+0, no carry in", "0+0, carry in", "0+1, no carry in", "0+1, car
 def gate_conditions(means, *, name="z", units=None, chosen=None, title=None):
     """Heatmap of a gate's mean value in each kind of step (rows: the input pair a_t + b_t and
     the carry coming in) for each hidden unit (columns), from
-    gl.analysis.gate_by_pair_and_carry; the values are written in the cells.
+    gru_lesson.addition.analysis.gate_by_pair_and_carry; the values are written in the cells.
 
     units: the unit index of each column of means (default 0..U-1); chosen: units to mark.
     """
