@@ -29,21 +29,23 @@ def init_params(input_size, hidden_size, output_size, *, bias=True, rng=None):
     Biases, when present, are drawn like the weights (non-zero), so nothing hides behind zeros.
     At most MAX_PARAMS (2^26) numbers in all: a ValueError, not a MemoryError, past that.
     """
+    return random_params(expected_shapes, "GRU", input_size, hidden_size, output_size, bias, rng)
+
+
+def random_params(shapes_of, what, input_size, hidden_size, output_size, bias, rng):
+    """Every parameter that shapes_of(D, H, O, bias=bias) names, uniform in [-1, 1], once the
+    arguments are checked: the sizes positive ints, bias True or False, and at most MAX_PARAMS
+    numbers in all (a ValueError, not a MemoryError, past that). For the GRU and the RNN."""
     D, H, O = (positive_int(v, name) for v, name in
                ((input_size, "input_size"), (hidden_size, "hidden_size"),
                 (output_size, "output_size")))
-    rng = as_generator(rng)
-    shapes = check_count(expected_shapes(D, H, O, bias=flag(bias, "bias")), "GRU")
-    return {name: rng.uniform(-1.0, 1.0, size=shape) for name, shape in shapes.items()}
-
-
-def check_count(shapes, what):
-    """shapes ({name: shape}), when they hold at most MAX_PARAMS numbers; else a ValueError."""
+    shapes = shapes_of(D, H, O, bias=flag(bias, "bias"))
     count = sum(int(np.prod(shape)) for shape in shapes.values())
     if count > MAX_PARAMS:
         raise ValueError(f"this {what} would have {count:,} parameters, over the limit of "
                          f"{MAX_PARAMS:,} ({8 * MAX_PARAMS // 2 ** 20} MiB); make it smaller")
-    return shapes
+    rng = as_generator(rng)
+    return {name: rng.uniform(-1.0, 1.0, size=shape) for name, shape in shapes.items()}
 
 
 def expected_shapes(D, H, O, *, bias=True, reset_after=False):

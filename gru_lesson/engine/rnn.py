@@ -24,9 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import dsigmoid_from_output, dtanh_from_output, sigmoid, tanh
-from .checks import all_finite, check_h0, check_inputs, flag, float_array, positive_int
+from .checks import all_finite, check_h0, check_inputs, float_array
 from .losses import LOSSES, bce_with_logits, half_squared_error
-from .params import as_generator, check_count
+from .params import random_params
 
 RNN_WEIGHTS = ("Wx", "Wh", "Wy")
 RNN_BIASES = ("bh", "by")
@@ -54,12 +54,8 @@ def rnn_init_params(input_size, hidden_size, output_size, *, bias=True, rng=None
     Returns {Wx (D, H), Wh (H, H), Wy (H, O)} and, with ``bias=True``, {bh (H,), by (O,)}.
     ``rng`` is a numpy Generator or an int seed (None: a fresh Generator).
     """
-    D, H, O = (positive_int(v, name) for v, name in
-               ((input_size, "input_size"), (hidden_size, "hidden_size"),
-                (output_size, "output_size")))
-    rng = as_generator(rng)
-    shapes = check_count(rnn_expected_shapes(D, H, O, bias=flag(bias, "bias")), "RNN")
-    return {name: rng.uniform(-1.0, 1.0, size=shape) for name, shape in shapes.items()}
+    return random_params(rnn_expected_shapes, "RNN", input_size, hidden_size, output_size,
+                         bias, rng)
 
 
 def rnn_expected_shapes(D, H, O, *, bias=True):
