@@ -135,3 +135,13 @@ def test_the_plots_refuse_a_fractional_chosen_unit():
     details = gl.add_details(gl.load_pretrained(), 45, 19)
     with pytest.raises(ValueError, match="chosen must be whole-number indices"):
         plots.gate_heatmaps(details.cache, chosen=[1.5])
+
+
+@pytest.mark.parametrize("t", [0, 99, 2.5, True, "3"])
+def test_the_renderers_refuse_a_step_outside_1_to_T_not_clamp_it(t):
+    from gru_lesson.teach import render
+    details = gl.add_details(gl.load_pretrained(), 5, 9)           # T = 5 steps
+    _one_line(lambda: render.gates_svg(details, t), "t must be a whole-number step from 1 to 5")
+    _one_line(lambda: render.bit_table_html(details, t), "highlight must be a whole-number")
+    assert 'class="hi"' in render.bit_table_html(details, np.int64(5))
+    assert "Step t = 5" in render.gates_svg(details, np.int64(5))

@@ -24,7 +24,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..addition.data import TYPED_MAX_BITS, parse_number  # noqa: F401  (the one number parser)
-from ..engine.checks import unit_indices
+from ..engine.checks import is_int, unit_indices
 
 MAX_BITS = TYPED_MAX_BITS      # operands up to 2^256 - 1; the net reads max bit length + 1 steps
 _FONT = "font-family:var(--jp-code-font-family,monospace)"
@@ -83,7 +83,7 @@ def bit_table_html(details, highlight=None):
     arrays hold step t at index t - 1.
     """
     T = int(details.T)
-    hi = -1 if highlight is None else int(highlight) - 1      # the column's array index
+    hi = -1 if highlight is None else _step(highlight, T, "highlight") - 1   # its array index
     prob = np.asarray(details.prob, dtype=float).reshape(-1)
     out_bits = np.asarray(details.out_bits).reshape(-1)
     wrong = out_bits != np.asarray(details.true_bits).reshape(-1)
@@ -114,6 +114,13 @@ def bit_table_html(details, highlight=None):
             f'{body}</table></div><div style="color:#555;font-size:0.9em">{caption}</div>')
 
 
+def _step(t, T, name):
+    """t as a step 1..T, or a ValueError (a step 2.5 or 99 is refused, not rounded or clamped)."""
+    if not is_int(t) or not 1 <= t <= T:
+        raise ValueError(f"{name} must be a whole-number step from 1 to {T}, got {t!r}")
+    return int(t)
+
+
 def _cls(highlight, bad=False):
     names = " ".join(n for n, on in (("hi", highlight), ("bad", bad)) if on)
     return f' class="{names}"' if names else ""
@@ -125,7 +132,7 @@ def gates_svg(details, t, carry_units=()):
     """
     cache = details.cache
     T, H = cache.h.shape[0], cache.h.shape[2]
-    step = int(min(max(t, 1), T))       # the step t as in the equations
+    step = _step(t, T, "t")             # the step t as in the equations
     t = step - 1                        # its index in the arrays
     carry = set(unit_indices(carry_units, H, "carry_units"))
     panels = [("r", "reset gate r<tspan font-size='70%' baseline-shift='sub'>t</tspan>",
