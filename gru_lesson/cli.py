@@ -14,7 +14,7 @@ environment gets a quiet exit too: Ctrl-C (status 130), a closed pipe such as ``
 (status 141, nothing printed) and a full disk on stdout (one line, status 1).
 
 Limits (``train``): --bits <= 1024, --hidden-size <= 1024, --max-steps <= 1,000,000, and
-(bits + 1) x 64 x hidden-size <= 2^23 (one step's state, about 0.7 GB); ``reproduce-seed``:
+(bits + 1) x 64 x hidden-size <= 2^23 (one step then needs up to 1.7 GB); ``reproduce-seed``:
 --iterations <= 1,000,000; ``add``: numbers below 2^256; weights files up to 64 MiB.
 """
 
@@ -129,7 +129,7 @@ def _build_parser():
                                    "validation set: random pairs, small sums, carry chains and "
                                    "the hardest-sum margin; then a separate test set). "
                                    f"Limits: (bits + 1) x {BATCH} x hidden-size <= "
-                                   f"{MAX_STEP_STATE:,} (one step's state, about 0.7 GB).")
+                                   f"{MAX_STEP_STATE:,} (one step then needs up to 1.7 GB).")
     q.add_argument("--bits", type=_positive_int(MAX_TRAIN_BITS), default=16,
                    help=f"operand bits (default 16, at most {MAX_TRAIN_BITS})")
     q.add_argument("--hidden-size", type=_positive_int(MAX_HIDDEN), default=16,
@@ -210,7 +210,7 @@ def _cmd_train(args):
     if state > MAX_STEP_STATE:
         raise UsageError(f"--bits {args.bits} with --hidden-size {args.hidden_size} is too big: "
                          f"(bits + 1) x {BATCH} x hidden-size = {state:,} is over the limit of "
-                         f"{MAX_STEP_STATE:,} (about 0.7 GB per step); make one of them smaller")
+                         f"{MAX_STEP_STATE:,} (over 0.6 GB per step); make one of them smaller")
     params, history = gl.train(bits=args.bits, hidden_size=args.hidden_size, seed=args.seed,
                                max_steps=args.max_steps, progress=not args.no_progress)
     print(_train_summary(args, history))

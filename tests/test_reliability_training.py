@@ -201,3 +201,28 @@ def test_another_blas_kernel_gives_the_same_behaviour():
                          timeout=300, env=env)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["True", "65536", "159"]
+
+
+@pytest.mark.parametrize("bits, N, H", [(63, 64, 256), (255, 64, 32)])
+def test_step_bytes_is_what_a_training_step_allocates(bits, N, H):
+    # The limits' messages, README and --help quote batches.step_bytes: it must be measured.
+    import tracemalloc
+    rng = np.random.default_rng(0)
+    params = gl.init_params(2, H, 1, rng=rng)
+    x = rng.integers(0, 2, (bits + 1, N, 2)).astype(float)
+    d = rng.integers(0, 2, (bits + 1, N, 1)).astype(float)
+    tracemalloc.start()
+    try:
+        gl.loss_and_grads(params, x, d, loss="bce")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert 0.85 < peak / batches.step_bytes(bits, N, H) < 1.15
+
+
+def test_the_largest_training_step_fits_the_stated_memory():
+    # At the cap, H = 1024 is the worst case: what README and --help say ("up to 1.7 GB").
+    worst = max(batches.step_bytes(batches.MAX_STEP_STATE // (64 * H) - 1, 64, H)
+                for H in (1, 16, 128, 1024))
+    assert 1.6e9 < worst < 1.75e9
+    assert "up to 1.7 GB" in " ".join(cli.__doc__.split())

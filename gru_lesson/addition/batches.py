@@ -15,13 +15,22 @@ from .data import carry_chain_pairs, held_out_pairs
 CHUNK = 32                # _sum_bits adds 32 bits at a time, exact for any width
 
 # What a training run may ask for, so a typo gets a message instead of a MemoryError. One step
-# keeps about 85 bytes per (step, sequence, hidden unit): the cap on their product keeps it
-# under 0.7 GB.
+# needs about STEP_BYTES_PER_CELL bytes per (step, sequence, hidden unit) and 8 bytes per
+# (step, hidden unit, hidden unit), the backward's per-step weight products: at the cap on the
+# first product, 0.74 GB at H = 128 and 1.7 GB at H = 1024 (measured with tracemalloc;
+# step_bytes and its test).
 MAX_BITS = 1024                   # gl.train's bits (sequences of bits + 1 steps)
 MAX_HIDDEN = 1024                 # gl.train's hidden_size
 MAX_BATCH = 4096                  # gl.train's batch_size
 MAX_STEPS = 1_000_000             # gl.train's max_steps and gl.train_seed's iterations
 MAX_STEP_STATE = 2 ** 23          # (bits + 1) * batch_size * hidden_size
+STEP_BYTES_PER_CELL = 75
+
+
+def step_bytes(bits, batch_size, hidden_size):
+    """About how many bytes one training step of these sizes needs at its peak."""
+    T, H = bits + 1, hidden_size
+    return STEP_BYTES_PER_CELL * T * batch_size * H + 8 * T * H * H
 
 
 def check_sizes(bits, hidden_size, batch_size, max_steps):
@@ -34,8 +43,9 @@ def check_sizes(bits, hidden_size, batch_size, max_steps):
     state = (bits + 1) * batch_size * hidden_size
     if state > MAX_STEP_STATE:
         raise ValueError(f"(bits + 1) x batch_size x hidden_size = {state:,} is over the limit of "
-                         f"{MAX_STEP_STATE:,} (one training step would need "
-                         f"{85 * state / 1e9:.1f} GB); make one of them smaller")
+                         f"{MAX_STEP_STATE:,} (one training step would need about "
+                         f"{step_bytes(bits, batch_size, hidden_size) / 1e9:.1f} GB); make one "
+                         "of them smaller")
     return bits, hidden_size, batch_size, max_steps
 
 
