@@ -87,6 +87,8 @@ def _read_manifest(folder):
 
 
 def _prepare_folder(dest):
+    if not str(dest).strip():           # Path("") is ".": never fill the current folder unasked
+        raise ValueError("the folder name is empty: give a folder such as gru_course")
     folder = pathlib.Path(dest).expanduser()
     if folder.exists() and not folder.is_dir():
         raise ValueError(f"{dest} is a file, not a folder: give a folder for the notebooks")

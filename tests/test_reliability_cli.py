@@ -220,3 +220,12 @@ def test_an_empty_file_option_is_refused_not_ignored(capsys, args):
 def test_the_shipped_net_still_answers_without_weights(capsys):
     assert cli.main(["add", "65535", "1"]) == 0
     assert f"= {gl.add(gl.load_pretrained(), 65535, 1)}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["notebooks", "lab"])
+def test_an_empty_folder_is_refused_not_the_current_one(tmp_path, capsys, monkeypatch, command):
+    # Path("") is "." : `notebooks ''` copied the course into the current folder (item 12).
+    monkeypatch.chdir(tmp_path)
+    assert cli.main([command, "", "--no-browser"] if command == "lab" else [command, ""]) == 2
+    assert_one_line(capsys.readouterr().err, 2, 2, "folder name is empty")
+    assert list(tmp_path.iterdir()) == []
