@@ -31,6 +31,8 @@ def train_seed(iterations=10_000, seed=0, *, check_every=100, progress=True, cal
 
     iterations  : samples, one SGD step each (the seed: 10,000)
     seed        : int seed of the numpy Generator behind the initial weights and the samples
+                  (same seed, same bytes on one BLAS kernel; another OpenBLAS kernel, e.g.
+                  OPENBLAS_CORETYPE=Haswell, rounds the products differently: see gl.train)
     check_every : measure both decodings on the 1,000 held-out pairs every this many steps
                   (and after the last); 0 or None: only after the last
     callback    : callback(step, history) after every step; return True to stop early
