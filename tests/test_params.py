@@ -151,3 +151,9 @@ def test_a_net_past_memory_is_a_value_error_not_a_memory_error(make, what):
     with pytest.raises(ValueError, match=f"this {what} would have .* over the limit of 67,108,864"):
         make(2, 10 ** 6, 1)
     assert make(2, 1000, 1, rng=0)["Wy"].shape == (1000, 1)
+
+
+@pytest.mark.parametrize("train", [gl.train, gl.train_seed])
+def test_the_trainers_refuse_a_progress_that_is_not_a_bool(train):
+    with pytest.raises(ValueError, match="progress must be True or False, got 'no'"):
+        train(max_steps=1, progress="no") if train is gl.train else train(1, progress="no")

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engine.checks import natural_int, positive_float, positive_int
+from ..engine.checks import flag, natural_int, positive_float, positive_int
 from ..engine.fast import backward_from_logits, forward
 from ..engine.losses import bce_with_logits
 from ..engine.optim import Adam
@@ -260,7 +260,7 @@ def _check_checks(checks):
 
 
 def _progress_bar(progress, total, desc):
-    if not progress:
+    if not flag(progress, "progress"):              # progress="no" is refused, not truthy
         return None
     from tqdm.auto import tqdm  # lazily: `import gru_lesson` must not load tqdm
     return tqdm(total=total, desc=desc, unit="step", mininterval=0.2, leave=True)
