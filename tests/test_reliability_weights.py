@@ -269,3 +269,12 @@ def test_a_net_without_outputs_is_a_gru_but_not_an_adder(params, tmp_path):
     assert gl.load_params(tmp_path / "h_only.npz")["Wy"].shape == (3, 0)
     with pytest.raises(ValueError, match="2 inputs and 1 output"):
         gl.add(no_readout, 3, 4)
+
+
+def test_metadata_that_load_params_would_refuse_is_refused_by_save_params(params, tmp_path):
+    # A 300,000-character note saved fine and then could not be loaded: the net was lost.
+    with pytest.raises(ValueError, match="metadata is too large"):
+        gl.save_params(params, tmp_path / "w.npz", metadata={"note": "a" * 300_000})
+    assert list(tmp_path.iterdir()) == []
+    gl.save_params(params, tmp_path / "w.npz", metadata={"note": "a" * 200_000})
+    assert gl.load_params(tmp_path / "w.npz", with_metadata=True)[1]["note"] == "a" * 200_000

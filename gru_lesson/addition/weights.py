@@ -60,9 +60,13 @@ def save_params(params, path, *, metadata=None):
         text = json.dumps(meta, sort_keys=True)
     except (TypeError, ValueError) as e:
         raise ValueError(f"metadata must be JSON-serialisable: {e}") from None
+    record = np.array(text)
+    if record.dtype.itemsize > MAX_META_BYTES:          # load_params would refuse the file
+        raise ValueError(f"metadata is too large: its record takes {record.dtype.itemsize:,} "
+                         f"bytes, at most {MAX_META_BYTES:,}; keep it to a few notes and numbers")
     path = as_path(path, "path", "my_adder.npz")
     buf = io.BytesIO()
-    np.savez(buf, **arrays, **{META_KEY: np.array(text)})
+    np.savez(buf, **arrays, **{META_KEY: record})
     atomic_write(path, lambda f: f.write(buf.getvalue()))
     return path
 
