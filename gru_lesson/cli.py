@@ -320,12 +320,9 @@ def _cmd_verify(args):
 # ----------------------------------------------------------------------------------- helpers
 
 def _positive_int(limit):
-    """An argparse type: a whole number from 1 to limit."""
+    """An argparse type: a whole number from 1 to limit, in the digits 0-9 only."""
     def parse(text):
-        try:
-            v = int(text)
-        except ValueError:
-            v = None
+        v = _digits(text)
         if v is None or not 1 <= v <= limit:
             raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {limit:,}, "
                                              f"got {_short(text)!r}")
@@ -334,14 +331,21 @@ def _positive_int(limit):
 
 
 def _natural_int(text):
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {_short(text)!r}") \
-            from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    v = _digits(text)
+    if v is None:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {_short(text)!r}")
     return v
+
+
+def _digits(text):
+    """The int that text spells in the ASCII digits 0-9, else None: not "+5", " 5", "1_0", "٣"
+    (int() would take them all) nor a number of more than 4,300 digits."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    try:
+        return int(text)
+    except ValueError:                           # Python's 4,300-digit limit
+        return None
 
 
 def _file_name(text):

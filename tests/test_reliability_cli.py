@@ -229,3 +229,12 @@ def test_an_empty_folder_is_refused_not_the_current_one(tmp_path, capsys, monkey
     assert cli.main([command, "", "--no-browser"] if command == "lab" else [command, ""]) == 2
     assert_one_line(capsys.readouterr().err, 2, 2, "folder name is empty")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("text", ["٣", " 16", "+16", "1_6", "16.0", "0" * 5000 + "1"])
+def test_size_options_take_ascii_digits_only(capsys, text):
+    # int() takes all of these; the operands' parser refuses them, and so do the options now.
+    assert cli.main(["train", "--bits", text, "--max-steps", "1", "--no-progress"]) == 2
+    assert_one_line(capsys.readouterr().err, 2, 2, "--bits: expected a whole number from 1 to")
+    assert cli.main(["gradcheck", "--seed", text]) == 2
+    assert_one_line(capsys.readouterr().err, 2, 2, "--seed: expected a whole number >= 0")
