@@ -10,7 +10,7 @@ across minibatches (truncated backprop through time). Neither ever yields a held
 import numpy as np
 
 from ..engine.checks import positive_int
-from .data import carry_chain_pairs, held_out_pairs
+from .data import _bits_matrix, carry_chain_pairs, held_out_pairs
 
 CHUNK = 32                # _sum_bits adds 32 bits at a time, exact for any width
 
@@ -76,8 +76,8 @@ class TrainingBatches:
         self.ra = hash_rng.integers(0, 2 ** 63, size=bits, dtype=np.uint64)
         self.rb = hash_rng.integers(0, 2 ** 63, size=bits, dtype=np.uint64)
         pairs = excluded_pairs(bits)
-        a_bits = _int_bits([p for p, _ in pairs], bits)
-        b_bits = _int_bits([q for _, q in pairs], bits)
+        a_bits = _bits_matrix([int(p) for p, _ in pairs], bits)
+        b_bits = _bits_matrix([int(q) for _, q in pairs], bits)
         self.excluded = np.unique(self._hash(a_bits, b_bits))              # sorted
 
     def _is_excluded(self, a, b):
@@ -206,9 +206,3 @@ def _sum_bits(a, b, carry_in, T):
         carry = total >> CHUNK
     return out
 
-
-def _int_bits(values, bits):
-    nbytes = (bits + 7) // 8
-    buf = b"".join(int(v).to_bytes(nbytes, "little") for v in values)
-    raw = np.frombuffer(buf, dtype=np.uint8).reshape(len(values), nbytes)
-    return np.unpackbits(raw, axis=1, bitorder="little")[:, :bits]
